@@ -1,0 +1,100 @@
+import { html, nothing, type PropertyValues } from 'lit';
+import { property, query, state } from 'lit/decorators.js';
+import type { ConnectionState, ParticipantSnapshot } from '../../core/call-state.js';
+import { CallElement } from '../shared/call-element.js';
+import { micOffIcon } from '../shared/icons.js';
+import { attachStream } from '../shared/media-binding.js';
+import { tokens } from '../shared/styles.js';
+import { initials, tileStyles } from '../shared/tile.styles.js';
+import { remoteVideoStyles } from './remote-video.styles.js';
+
+const CONNECTION_STATES: readonly ConnectionState[] = ['connecting', 'connected', 'reconnecting', 'failed'];
+
+/**
+ * @summary One remote participant's video and audio, with name and state badges.
+ *
+ * @csspart tile - the tile around everything
+ * @csspart video - the `<video>` (it also plays the participant's audio)
+ * @csspart avatar - the initials shown while their camera is off
+ * @csspart label - the name badge
+ * @csspart name - the name inside the badge
+ * @csspart mic-off - the muted-microphone indicator
+ * @csspart state - the connection badge (connecting, reconnecting, failed)
+ * @csspart unmute-button - shown when the browser blocked sound until a click
+ *
+ * @cssprop --rtc-tile-background - tile background behind the video
+ * @cssprop --rtc-tile-aspect-ratio - tile shape (default 16 / 9)
+ * @cssprop --rtc-video-fit - `cover` (default) or `contain`
+ *
+ * Custom states: `:state(connecting)`, `:state(connected)`, `:state(reconnecting)`,
+ * `:state(failed)`, `:state(muted)`, `:state(camera-off)`.
+ */
+export class RtcRemoteVideo extends CallElement {
+  static override styles = [tokens, tileStyles, remoteVideoStyles];
+
+  /** The id of the participant to show. */
+  @property({ reflect: true }) participant = '';
+
+  @state() private soundBlocked = false;
+  @query('video') private video!: HTMLVideoElement;
+  readonly #internals = this.attachInternals();
+
+  /** The participant as the call knows it now, if they are in the call. */
+  get snapshot(): ParticipantSnapshot | undefined {
+    return this.controller.snapshot?.participants.find((p) => p.id === this.participant);
+  }
+
+  protected override render(): unknown {
+    const p = this.snapshot;
+    if (!p) return nothing;
+    const name = p.name || this.t('tile.guest');
+    const showVideo = p.camera && Boolean(p.stream?.getVideoTracks().length);
+    return html`
+      <div part="tile" class="tile" role="group" aria-label=${name}>
+        <video part="video" class=${showVideo ? '' : 'hidden'} autoplay playsinline></video>
+        ${showVideo ? nothing : html`<div part="avatar" class="avatar" aria-hidden="true">${initials(name)}</div>`}
+        <div part="label" class="label">
+          <span part="name" class="name">${name}</span>
+          ${p.microphone
+            ? nothing
+            : html`<span part="mic-off" class="indicator" role="img" aria-label=${this.t('tile.micOff')}>${micOffIcon}</span>`}
+          ${p.camera ? nothing : html`<span class="visually-hidden">${this.t('tile.cameraOff')}</span>`}
+        </div>
+        ${p.connectionState === 'connected'
+          ? nothing
+          : html`<div part="state" class="state" data-state=${p.connectionState} role="status">
+              ${this.t(`state.${p.connectionState}`)}
+            </div>`}
+        ${this.soundBlocked
+          ? html`<button part="unmute-button" class="unmute" @click=${this.#enableSound}>${this.t('tile.enableSound')}</button>`
+          : nothing}
+      </div>
+    `;
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    super.updated(changed);
+    const p = this.snapshot;
+    this.#setStates(p);
+    if (this.video) void attachStream(this.video, p?.stream ?? null, () => (this.soundBlocked = true));
+  }
+
+  #setStates(p: ParticipantSnapshot | undefined): void {
+    const states = this.#internals.states;
+    if (!states) return;
+    for (const s of CONNECTION_STATES) toggle(states, s, p?.connectionState === s);
+    toggle(states, 'muted', p !== undefined && !p.microphone);
+    toggle(states, 'camera-off', p !== undefined && !p.camera);
+  }
+
+  readonly #enableSound = (): void => {
+    this.video.muted = false;
+    void this.video.play();
+    this.soundBlocked = false;
+  };
+}
+
+function toggle(states: CustomStateSet, name: string, on: boolean): void {
+  if (on) states.add(name);
+  else states.delete(name);
+}
