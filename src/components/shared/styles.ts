@@ -11,7 +11,7 @@ export const tokens = css`
     --_surface-2: var(--rtc-color-surface-raised, #2a2e38);
     --_text: var(--rtc-color-text, #f2f3f5);
     --_muted: var(--rtc-color-text-muted, #a9adb8);
-    --_accent: var(--rtc-color-accent, #3b82f6);
+    --_accent: var(--rtc-color-accent, #2563eb);
     --_accent-text: var(--rtc-color-accent-text, #ffffff);
     --_danger: var(--rtc-color-danger, #e5484d);
     --_warning: var(--rtc-color-warning, #f5a524);

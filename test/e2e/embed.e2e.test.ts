@@ -1,0 +1,79 @@
+/**
+ * A page on another origin embeds a call with nothing but a script tag pointing at the
+ * signal server, and meets a person on the demo page.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import {
+  joinFromDemo,
+  launchBrowser,
+  openPage,
+  serveHtml,
+  startSignalServer,
+  uniqueRoom,
+  waitForMovingVideo,
+  waitForRemoteNames,
+  type RunningServer,
+} from './harness.js';
+
+describe('embedding on another origin', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startSignalServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  for (const [label, tag] of [
+    ['a classic script tag (IIFE bundle)', (base: string) => `<script src="${base}/rtc-elements.iife.min.js"></script>`],
+    ['a module script tag (ES bundle)', (base: string) => `<script type="module" src="${base}/rtc-elements.min.js"></script>`],
+  ] as const) {
+    it(`joins with ${label} and no server attribute`, async () => {
+      const room = uniqueRoom();
+      const site = await serveHtml(`<!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><title>Someone else's site</title></head>
+        <body><h1>Team page</h1>${tag(server.url)}
+        <rtc-call room="${room}" name="Embedded" autojoin></rtc-call></body></html>`);
+      try {
+        const embedded = await openPage(browser, site.url);
+        assert.notEqual(new URL(site.url).origin, new URL(server.url).origin, 'really another origin');
+        const host = await joinFromDemo(browser, server.url, room, 'Host');
+        await waitForRemoteNames(embedded, ['Host']);
+        await waitForRemoteNames(host, ['Embedded']);
+        await waitForMovingVideo(embedded, ['Host']);
+        await waitForMovingVideo(host, ['Embedded']);
+        await embedded.context().close();
+        await host.context().close();
+      } finally {
+        await site.close();
+      }
+    });
+  }
+
+  it('loading the bundle twice on one page does not throw', async () => {
+    const site = await serveHtml(`<!doctype html><html lang="en"><head><title>twice</title></head><body>
+      <script src="${server.url}/rtc-elements.iife.min.js"></script>
+      <script src="${server.url}/rtc-elements.iife.min.js?again"></script>
+      <rtc-call room="${uniqueRoom()}"></rtc-call></body></html>`);
+    try {
+      const page = await openPage(browser, 'about:blank');
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const warnings: string[] = [];
+      page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+      await page.goto(site.url);
+      await page.locator('rtc-prejoin [part~="join-button"]').waitFor();
+      assert.deepEqual(errors, []);
+      assert.ok(warnings.some((w) => w.includes('already defined')), `warned: ${warnings.join(' | ')}`);
+      await page.context().close();
+    } finally {
+      await site.close();
+    }
+  });
+});
