@@ -1,0 +1,238 @@
+/**
+ * The signal server's settings, read from environment variables and command-line flags
+ * (a flag wins over its variable). Each setting has both forms: `PORT` and `--port`,
+ * `ROOM_CAPACITY` and `--room-capacity`. An empty environment variable counts as unset.
+ * A wrong setting throws a `ConfigError` naming the setting and what is wrong with it.
+ */
+
+/** How rooms carry media: peer to peer, through the SFU, or peer to peer until a room outgrows `meshLimit`. */
+export type Topology = 'mesh' | 'sfu' | 'auto';
+
+/** Every setting of the signal server, parsed and checked. */
+export interface SignalServerConfig {
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Address to listen on. */
+  host: string;
+  /** The most participants in one room (at least 2). */
+  roomCapacity: number;
+  /** Page origins allowed to connect; undefined allows any. */
+  allowedOrigins: string[] | undefined;
+  /** When set, joining will need a token signed with it (not enforced yet). */
+  authSecret: string | undefined;
+  /** TURN/STUN server URLs for clients (not handed out yet). */
+  turnUrls: string[] | undefined;
+  /** Shared secret for time-limited TURN credentials (coturn `use-auth-secret`). */
+  turnSecret: string | undefined;
+  /** Lifetime of TURN credentials, in seconds. */
+  turnTtl: number;
+  /** Redis to share rooms across processes (not used yet). */
+  redisUrl: string | undefined;
+  /** Path of the TLS certificate (PEM); with `tlsKey`, the server speaks HTTPS/WSS. */
+  tlsCert: string | undefined;
+  /** Path of the TLS private key (PEM). */
+  tlsKey: string | undefined;
+  /** Media topology (only `mesh` is implemented yet). */
+  topology: Topology;
+  /** Room size beyond which `auto` moves a room to the SFU. */
+  meshLimit: number;
+  /** Janus WebSocket API URLs for the SFU topology. */
+  janusUrls: string[] | undefined;
+}
+
+/** A setting that cannot be used; the message says which and why. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The raw value of one setting and where it came from, for messages. */
+interface RawSetting {
+  value: string;
+  source: string;
+}
+
+interface SettingSpec<K extends keyof SignalServerConfig> {
+  key: K;
+  /** Flag name without the dashes; the variable is its upper-snake form. */
+  flag: string;
+  help: string;
+  parse: (raw: RawSetting) => SignalServerConfig[K];
+  fallback: SignalServerConfig[K];
+  /** How the default is shown in the usage text. */
+  shownDefault?: string;
+}
+
+type AnySettingSpec = { [K in keyof SignalServerConfig]: SettingSpec<K> }[keyof SignalServerConfig];
+
+const TOPOLOGIES: readonly Topology[] = ['mesh', 'sfu', 'auto'];
+
+const SETTINGS: readonly AnySettingSpec[] = [
+  { key: 'port', flag: 'port', help: 'port to listen on (0: any free port)', parse: integer(0, 65535), fallback: 3000 },
+  { key: 'host', flag: 'host', help: 'address to listen on', parse: hostName, fallback: '127.0.0.1' },
+  { key: 'roomCapacity', flag: 'room-capacity', help: 'most participants in one room', parse: integer(2, 10_000), fallback: 8 },
+  {
+    key: 'allowedOrigins', flag: 'allowed-origins', help: 'comma-separated page origins allowed to connect',
+    parse: list(origin), fallback: undefined, shownDefault: 'any',
+  },
+  { key: 'authSecret', flag: 'auth-secret', help: 'secret for HS256 join tokens (prefer the variable)', parse: secret, fallback: undefined },
+  { key: 'turnUrls', flag: 'turn-urls', help: 'comma-separated turn:/turns:/stun: URLs', parse: list(urlWithScheme(['turn:', 'turns:', 'stun:', 'stuns:'])), fallback: undefined },
+  { key: 'turnSecret', flag: 'turn-secret', help: 'TURN shared secret (prefer the variable)', parse: secret, fallback: undefined },
+  { key: 'turnTtl', flag: 'turn-ttl', help: 'TURN credential lifetime in seconds', parse: integer(60, 604_800), fallback: 86_400 },
+  { key: 'redisUrl', flag: 'redis-url', help: 'redis:// URL to share rooms across processes', parse: urlWithScheme(['redis:', 'rediss:']), fallback: undefined, shownDefault: 'in memory' },
+  { key: 'tlsCert', flag: 'tls-cert', help: 'TLS certificate file (PEM)', parse: filePath, fallback: undefined },
+  { key: 'tlsKey', flag: 'tls-key', help: 'TLS private key file (PEM)', parse: filePath, fallback: undefined },
+  { key: 'topology', flag: 'topology', help: 'mesh, sfu or auto', parse: oneOf(TOPOLOGIES), fallback: 'mesh' },
+  { key: 'meshLimit', flag: 'mesh-limit', help: 'room size beyond which auto uses the SFU', parse: integer(2, 10_000), fallback: 4 },
+  { key: 'janusUrls', flag: 'janus-url', help: 'comma-separated Janus WebSocket API URLs', parse: list(urlWithScheme(['ws:', 'wss:'])), fallback: undefined },
+];
+
+/** The variable name for a flag: `room-capacity` → `ROOM_CAPACITY`. */
+function envName(flag: string): string {
+  return flag.toUpperCase().replaceAll('-', '_');
+}
+
+/** True when the arguments ask for the usage text (`--help` or `-h`). */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg === '--help' || arg === '-h');
+}
+
+/** The usage text printed by `rtc-signal-server --help`. */
+export function usage(): string {
+  const rows = SETTINGS.map((spec) => {
+    const shown = spec.shownDefault ?? (spec.fallback === undefined ? 'unset' : String(spec.fallback));
+    return `  --${spec.flag} <value>`.padEnd(30) + envName(spec.flag).padEnd(17) + `${spec.help} (default: ${shown})`;
+  });
+  return [
+    'Usage: rtc-signal-server [options]',
+    '',
+    'The rtc-elements signal server: relays WebRTC signaling between the participants of a',
+    'room, and serves the demo page at / and the browser bundles.',
+    '',
+    'Each option can also be given as the environment variable shown; the flag wins.',
+    '  flag                        variable         meaning',
+    ...rows,
+    '  -h, --help                                   print this text',
+  ].join('\n');
+}
+
+/**
+ * Reads the settings from flags and environment variables (a flag wins) and checks them.
+ * @throws ConfigError when a setting is wrong, a flag unknown, or a flag lacks its value.
+ */
+export function loadConfig(
+  argv: readonly string[] = process.argv.slice(2),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SignalServerConfig {
+  const flags = parseFlags(argv);
+  const config = {} as Record<keyof SignalServerConfig, unknown>;
+  for (const spec of SETTINGS) {
+    const flagValue = flags.get(spec.flag);
+    const envValue = env[envName(spec.flag)];
+    const raw: RawSetting | undefined =
+      flagValue !== undefined
+        ? { value: flagValue, source: `--${spec.flag}` }
+        : envValue !== undefined && envValue !== ''
+          ? { value: envValue, source: envName(spec.flag) }
+          : undefined;
+    config[spec.key] = raw === undefined ? spec.fallback : spec.parse(raw);
+  }
+  const settings = config as SignalServerConfig;
+
+  if ((settings.tlsCert === undefined) !== (settings.tlsKey === undefined)) {
+    const [set, missing] = settings.tlsCert === undefined ? ['TLS_KEY', 'TLS_CERT'] : ['TLS_CERT', 'TLS_KEY'];
+    throw new ConfigError(`${set} is set but ${missing} is not: HTTPS needs both a certificate and a key`);
+  }
+  return settings;
+}
+
+/** Flags as name → value; `--name value` and `--name=value` both work, the last repeat wins. */
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set(SETTINGS.map((spec) => spec.flag));
+  const flags = new Map<string, string>();
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] ?? '';
+    if (arg === '--help' || arg === '-h') continue;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}" (see --help)`);
+    const equals = arg.indexOf('=');
+    const name = arg.slice(2, equals === -1 ? undefined : equals);
+    if (!known.has(name)) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    let value: string | undefined;
+    if (equals !== -1) {
+      value = arg.slice(equals + 1);
+    } else {
+      value = argv[index + 1];
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`--${name} needs a value`);
+      index++;
+    }
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function integer(min: number, max: number): (raw: RawSetting) => number {
+  return ({ value, source }) => {
+    const trimmed = value.trim();
+    const parsed = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new ConfigError(`${source} must be a whole number from ${min} to ${max}, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function hostName({ value, source }: RawSetting): string {
+  const trimmed = value.trim();
+  if (trimmed === '' || /\s/.test(trimmed)) throw new ConfigError(`${source} must be a host name or IP address, got "${value}"`);
+  return trimmed;
+}
+
+function secret({ value, source }: RawSetting): string {
+  if (value.trim() === '') throw new ConfigError(`${source} must not be blank`);
+  return value;
+}
+
+function filePath({ value, source }: RawSetting): string {
+  if (value.trim() === '') throw new ConfigError(`${source} must be a file path`);
+  return value;
+}
+
+function oneOf<T extends string>(choices: readonly T[]): (raw: RawSetting) => T {
+  return ({ value, source }) => {
+    const match = choices.find((choice) => choice === value.trim());
+    if (match === undefined) throw new ConfigError(`${source} must be one of ${choices.join(', ')}, got "${value}"`);
+    return match;
+  };
+}
+
+/** A page origin such as `https://example.com` or `http://localhost:5173`; also `*` (any) and `null` (opaque). */
+function origin({ value, source }: RawSetting): string {
+  if (value === '*' || value === 'null') return value;
+  const valid = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+\/?$/i.test(value) && URL.canParse(value);
+  if (!valid) {
+    throw new ConfigError(`${source}: "${value}" is not an origin (write it as scheme://host[:port], e.g. https://example.com)`);
+  }
+  return value.replace(/\/$/, '');
+}
+
+function urlWithScheme(schemes: readonly string[]): (raw: RawSetting) => string {
+  return ({ value, source }) => {
+    const trimmed = value.trim();
+    const scheme = schemes.find((candidate) => trimmed.toLowerCase().startsWith(candidate));
+    if (scheme === undefined || !URL.canParse(trimmed)) {
+      throw new ConfigError(`${source}: "${value}" is not a URL starting with ${schemes.join(' or ')}`);
+    }
+    return trimmed;
+  };
+}
+
+/** A comma-separated list, each item checked by `item`; blank items are skipped. */
+function list(item: (raw: RawSetting) => string): (raw: RawSetting) => string[] {
+  return ({ value, source }) => {
+    const items = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+    if (items.length === 0) throw new ConfigError(`${source} lists nothing, got "${value}"`);
+    return items.map((part) => item({ value: part, source }));
+  };
+}

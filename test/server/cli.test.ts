@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { io as connectClient } from 'socket.io-client';
+import { withTimeout } from './helpers.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL'];
+
+/** The environment without any of the server's settings, plus the given ones. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of SETTING_VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
+
+interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function runCli(t: TestContext, args: string[], env: NodeJS.ProcessEnv = cleanEnv()): RunningCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], { cwd: repoRoot, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Waits for the `listening on` line and answers the URL it names. */
+async function listeningUrl(cli: RunningCli): Promise<string> {
+  return withTimeout(
+    new Promise<string>((resolve, reject) => {
+      const check = (): void => {
+        const match = /rtc-signal-server listening on (https?:\/\/[^\s]+)\n/.exec(cli.stdout());
+        if (match?.[1]) resolve(match[1]);
+      };
+      cli.child.stdout.on('data', check);
+      cli.exited.then(() => reject(new Error(`exited before listening: ${cli.stderr()}`)), reject);
+      check();
+    }),
+    'the listening line',
+    15_000,
+  );
+}
+
+describe('rtc-signal-server command', () => {
+  it('listens on the port it prints, serves, and exits cleanly on SIGTERM with a client connected', async (t) => {
+    const cli = runCli(t, ['--port', '0']);
+    const url = await listeningUrl(cli);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.doesNotMatch(url, /:0$/, 'the real bound port, not 0');
+
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(await health.text(), 'ok');
+
+    const client = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    t.after(() => client.disconnect());
+    const answer = await withTimeout(
+      new Promise<{ ok: boolean }>((resolve) => client.emit('join', { room: 'cli', name: 'Ada' }, resolve)),
+      'join ack',
+    );
+    assert.equal(answer.ok, true);
+
+    const clientGone = new Promise<void>((resolve) => client.once('disconnect', () => resolve()));
+    cli.child.kill('SIGTERM');
+    const exit = await withTimeout(cli.exited, 'a clean exit', 5000);
+    assert.deepEqual(exit, { code: 0, signal: null });
+    await withTimeout(clientGone, 'the client to be disconnected');
+  });
+
+  it('takes its settings from the environment too, and exits on SIGINT', async (t) => {
+    const cli = runCli(t, [], cleanEnv({ PORT: '0', ROOM_CAPACITY: '2' }));
+    const url = await listeningUrl(cli);
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    cli.child.kill('SIGINT');
+    assert.deepEqual(await withTimeout(cli.exited, 'a clean exit', 5000), { code: 0, signal: null });
+  });
+
+  it('prints a wrong setting to stderr and exits with 2', async (t) => {
+    const cli = runCli(t, ['--port', 'abc']);
+    assert.deepEqual(await withTimeout(cli.exited, 'exit', 10_000), { code: 2, signal: null });
+    assert.equal(cli.stderr(), 'rtc-signal-server: --port must be a whole number from 0 to 65535, got "abc"\n');
+    assert.equal(cli.stdout(), '');
+
+    const unknown = runCli(t, ['--nope']);
+    assert.equal((await withTimeout(unknown.exited, 'exit', 10_000)).code, 2);
+    assert.match(unknown.stderr(), /^rtc-signal-server: unknown flag --nope/);
+  });
+
+  it('prints the usage for --help and exits with 0', async (t) => {
+    const cli = runCli(t, ['--help']);
+    assert.deepEqual(await withTimeout(cli.exited, 'exit', 10_000), { code: 0, signal: null });
+    assert.match(cli.stdout(), /^Usage: rtc-signal-server/);
+    assert.match(cli.stdout(), /--room-capacity/);
+  });
+
+  it('serves https when TLS_CERT and TLS_KEY are set', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'rtc-tls-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    } catch {
+      t.skip('openssl is not available to make a test certificate');
+      return;
+    }
+    const cli = runCli(t, ['--port', '0', '--tls-cert', cert], cleanEnv({ TLS_KEY: key }));
+    const url = await listeningUrl(cli);
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    const status = await withTimeout(
+      new Promise<number | undefined>((resolve, reject) => {
+        httpsGet(`${url}/healthz`, { rejectUnauthorized: false, agent: false }, (response) => {
+          response.resume();
+          resolve(response.statusCode);
+        }).on('error', reject);
+      }),
+      'an https answer',
+    );
+    assert.equal(status, 200);
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await withTimeout(cli.exited, 'a clean exit', 5000), { code: 0, signal: null });
+  });
+
+  it('exits with 2 when a TLS file cannot be read', async (t) => {
+    const cli = runCli(t, ['--port', '0'], cleanEnv({ TLS_CERT: '/nonexistent/cert.pem', TLS_KEY: '/nonexistent/key.pem' }));
+    assert.equal((await withTimeout(cli.exited, 'exit', 10_000)).code, 2);
+    assert.match(cli.stderr(), /^rtc-signal-server: TLS_CERT: cannot read "\/nonexistent\/cert\.pem" \(ENOENT\)/);
+  });
+});

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, usage, wantsHelp } from '../../signal-server/config.js';
+
+function configError(run: () => unknown, pattern: RegExp): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    assert.deepEqual(loadConfig([], {}), {
+      port: 3000,
+      host: '127.0.0.1',
+      roomCapacity: 8,
+      allowedOrigins: undefined,
+      authSecret: undefined,
+      turnUrls: undefined,
+      turnSecret: undefined,
+      turnTtl: 86_400,
+      redisUrl: undefined,
+      tlsCert: undefined,
+      tlsKey: undefined,
+      topology: 'mesh',
+      meshLimit: 4,
+      janusUrls: undefined,
+    });
+  });
+
+  it('reads every setting from the environment', () => {
+    const config = loadConfig([], {
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      ROOM_CAPACITY: '4',
+      ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173 ,',
+      AUTH_SECRET: 's3cret',
+      TURN_URLS: 'turn:turn.example:3478?transport=udp,turns:turn.example:5349',
+      TURN_SECRET: 'turn-secret',
+      TURN_TTL: '3600',
+      REDIS_URL: 'redis://localhost:6379/0',
+      TLS_CERT: '/etc/cert.pem',
+      TLS_KEY: '/etc/key.pem',
+      TOPOLOGY: 'auto',
+      MESH_LIMIT: '3',
+      JANUS_URL: 'ws://janus1:8188,wss://janus2/janus',
+    });
+    assert.deepEqual(config, {
+      port: 8080,
+      host: '0.0.0.0',
+      roomCapacity: 4,
+      allowedOrigins: ['https://a.example', 'http://localhost:5173'],
+      authSecret: 's3cret',
+      turnUrls: ['turn:turn.example:3478?transport=udp', 'turns:turn.example:5349'],
+      turnSecret: 'turn-secret',
+      turnTtl: 3600,
+      redisUrl: 'redis://localhost:6379/0',
+      tlsCert: '/etc/cert.pem',
+      tlsKey: '/etc/key.pem',
+      topology: 'auto',
+      meshLimit: 3,
+      janusUrls: ['ws://janus1:8188', 'wss://janus2/janus'],
+    });
+  });
+
+  it('lets a flag win over its variable, in both --flag value and --flag=value forms', () => {
+    const config = loadConfig(
+      ['--port', '4000', '--host=::1', '--room-capacity', '2', '--allowed-origins=https://b.example', '--topology', 'sfu'],
+      { PORT: '8080', HOST: '0.0.0.0', ROOM_CAPACITY: '6', ALLOWED_ORIGINS: 'https://a.example', TOPOLOGY: 'mesh' },
+    );
+    assert.equal(config.port, 4000);
+    assert.equal(config.host, '::1');
+    assert.equal(config.roomCapacity, 2);
+    assert.deepEqual(config.allowedOrigins, ['https://b.example']);
+    assert.equal(config.topology, 'sfu');
+  });
+
+  it('accepts port 0 and treats an empty variable as unset', () => {
+    assert.equal(loadConfig(['--port', '0'], {}).port, 0);
+    assert.equal(loadConfig([], { PORT: '', ALLOWED_ORIGINS: '' }).port, 3000);
+    assert.equal(loadConfig([], { ALLOWED_ORIGINS: '' }).allowedOrigins, undefined);
+  });
+
+  it('refuses a port that is not a number, naming the setting', () => {
+    configError(() => loadConfig([], { PORT: 'abc' }), /^PORT must be a whole number from 0 to 65535, got "abc"$/);
+    configError(() => loadConfig(['--port', '3.5'], {}), /^--port .*"3\.5"/);
+    configError(() => loadConfig(['--port', '-1'], {}), /--port/);
+    configError(() => loadConfig(['--port=70000'], {}), /--port/);
+    configError(() => loadConfig(['--port='], {}), /--port/);
+    configError(() => loadConfig([], { PORT: '0x10' }), /PORT/);
+  });
+
+  it('refuses a room capacity below 2', () => {
+    configError(() => loadConfig([], { ROOM_CAPACITY: '1' }), /^ROOM_CAPACITY must be a whole number from 2/);
+    configError(() => loadConfig(['--room-capacity', '0'], {}), /--room-capacity/);
+    configError(() => loadConfig(['--room-capacity', 'many'], {}), /--room-capacity/);
+  });
+
+  it('refuses unknown flags, stray arguments and flags without a value', () => {
+    configError(() => loadConfig(['--prot', '3000'], {}), /^unknown flag --prot/);
+    configError(() => loadConfig(['--port=1', '--verbose'], {}), /unknown flag --verbose/);
+    configError(() => loadConfig(['3000'], {}), /unexpected argument "3000"/);
+    configError(() => loadConfig(['-p', '3000'], {}), /unexpected argument "-p"/);
+    configError(() => loadConfig(['--port'], {}), /^--port needs a value$/);
+    configError(() => loadConfig(['--port', '--host', 'x'], {}), /^--port needs a value$/);
+  });
+
+  it('refuses a topology that is not mesh, sfu or auto', () => {
+    configError(() => loadConfig([], { TOPOLOGY: 'star' }), /^TOPOLOGY must be one of mesh, sfu, auto, got "star"$/);
+    configError(() => loadConfig(['--topology', 'MESH'], {}), /--topology/);
+  });
+
+  it('refuses only one of TLS_CERT and TLS_KEY', () => {
+    configError(() => loadConfig([], { TLS_CERT: '/c.pem' }), /TLS_CERT is set but TLS_KEY is not/);
+    configError(() => loadConfig(['--tls-key', '/k.pem'], {}), /TLS_KEY is set but TLS_CERT is not/);
+    assert.equal(loadConfig(['--tls-key', '/k.pem'], { TLS_CERT: '/c.pem' }).tlsKey, '/k.pem');
+  });
+
+  it('refuses malformed origins and URLs', () => {
+    configError(() => loadConfig([], { ALLOWED_ORIGINS: 'example.com' }), /ALLOWED_ORIGINS: "example.com" is not an origin/);
+    configError(() => loadConfig([], { ALLOWED_ORIGINS: 'https://a.example/path' }), /ALLOWED_ORIGINS/);
+    configError(() => loadConfig(['--allowed-origins', ' , '], {}), /--allowed-origins lists nothing/);
+    configError(() => loadConfig([], { TURN_URLS: 'http://turn.example' }), /TURN_URLS/);
+    configError(() => loadConfig([], { REDIS_URL: 'localhost:6379' }), /REDIS_URL/);
+    configError(() => loadConfig([], { JANUS_URL: 'http://janus' }), /JANUS_URL/);
+    configError(() => loadConfig([], { MESH_LIMIT: '1' }), /MESH_LIMIT/);
+    configError(() => loadConfig([], { TURN_TTL: 'forever' }), /TURN_TTL/);
+    configError(() => loadConfig(['--auth-secret', ' '], {}), /--auth-secret must not be blank/);
+    assert.deepEqual(loadConfig([], { ALLOWED_ORIGINS: '*' }).allowedOrigins, ['*']);
+    assert.deepEqual(loadConfig([], { ALLOWED_ORIGINS: 'https://a.example/' }).allowedOrigins, ['https://a.example']);
+  });
+
+  it('recognizes --help and describes every setting in the usage', () => {
+    assert.equal(wantsHelp(['--help']), true);
+    assert.equal(wantsHelp(['--port', '1', '-h']), true);
+    assert.equal(wantsHelp(['--port', '1']), false);
+    const text = usage();
+    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL']) {
+      assert.ok(text.includes(name), name);
+    }
+  });
+});
