@@ -49,7 +49,7 @@ function testFiles(dir, suffix, exclude) {
 ensureChromium();
 step('build', ['scripts/build.mjs']);
 step('type check', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
-step('browser tests (web-test-runner)', [require.resolve('@web/test-runner/dist/bin.js')]);
+step('browser tests (web-test-runner)', ['node_modules/@web/test-runner/dist/bin.js']);
 step('unit, server and end-to-end tests (node --test)', [
   '--import',
   'tsx',
