@@ -79,6 +79,7 @@ function main(argv: readonly string[]): void {
   const server: HttpServer | HttpsServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
   const signalServer = createSignalServer(server, {
     roomCapacity: config.roomCapacity,
+    disconnectGraceMs: config.disconnectGraceMs,
     ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
   });
 

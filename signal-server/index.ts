@@ -14,13 +14,15 @@ export {
   createSignalServer,
   normalizeOrigin,
   originPolicy,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
   REFUSALS,
   type SignalIo,
   type SignalServer,
   type SignalServerOptions,
   type SignalSocketData,
 } from './server.js';
-export { Rooms, type ParticipantPatch, type RoomJoinResult, type RoomLeaveResult } from './rooms.js';
+export { Rooms, type Joiner, type ParticipantPatch, type RoomJoinResult, type RoomLeaveResult } from './rooms.js';
 export {
   cleanDisplayName,
   DEFAULT_DISPLAY_NAME,
@@ -29,7 +31,16 @@ export {
   validateUpdate,
   type Validated,
 } from './validate.js';
-export { ConfigError, loadConfig, usage, wantsHelp, type SignalServerConfig, type Topology } from './config.js';
+export {
+  ConfigError,
+  DEFAULT_DISCONNECT_GRACE_MS,
+  MAX_DISCONNECT_GRACE_MS,
+  loadConfig,
+  usage,
+  wantsHelp,
+  type SignalServerConfig,
+  type Topology,
+} from './config.js';
 export { createRequestHandler, type RequestHandler, type RequestHandlerOptions } from './http.js';
 export { escapeHtml, renderDemoPage, type DemoPageOptions } from './demo-page.js';
 export type * from '../src/protocol/index.js';

@@ -2,6 +2,7 @@
  * Who is in which room: pure bookkeeping, no sockets, so it can be tested without a
  * network and later swapped for a shared store.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { MediaState, ParticipantInfo } from '../src/protocol/index.js';
 
 /** A change to one participant: any media flags and, optionally, a new display name. */
@@ -24,7 +25,11 @@ const DEFAULT_MEDIA: Readonly<Required<MediaState>> = {
   camera: false,
   screenSharing: false,
   screenStreamId: null,
+  recording: false,
 };
+
+/** Who joins: an id, a display name and any media flags (the rest take their defaults). */
+export type Joiner = { id: string; name: string } & Partial<MediaState>;
 
 /**
  * Rooms and their participants. A room exists while it has at least one participant
@@ -36,6 +41,8 @@ export class Rooms {
   readonly capacity: number;
   readonly #rooms = new Map<string, Map<string, ParticipantInfo>>();
   readonly #roomByParticipant = new Map<string, string>();
+  /** Participant id → the SHA-256 hash of its session key, for participants that sent one. */
+  readonly #keyHashes = new Map<string, Buffer>();
 
   constructor(options: { capacity: number }) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -47,25 +54,46 @@ export class Rooms {
   /**
    * Puts a participant in a room, creating the room if needed. Refuses when the room is
    * at capacity or the id is already in a room (an id is in at most one room).
+   * `keyHash`, the hash of the joiner's session key, is kept for `keyMatches` and never
+   * handed out.
    */
-  join(room: string, participant: { id: string; name: string } & Partial<MediaState>): RoomJoinResult {
+  join(room: string, participant: Joiner, keyHash?: Uint8Array): RoomJoinResult {
     if (this.#roomByParticipant.has(participant.id)) return { ok: false, reason: 'already-joined' };
     const members = this.#rooms.get(room) ?? new Map<string, ParticipantInfo>();
     if (members.size >= this.capacity) return { ok: false, reason: 'room-full' };
 
-    const stored: ParticipantInfo = {
-      id: participant.id,
-      name: participant.name,
-      microphone: participant.microphone ?? DEFAULT_MEDIA.microphone,
-      camera: participant.camera ?? DEFAULT_MEDIA.camera,
-      screenSharing: participant.screenSharing ?? DEFAULT_MEDIA.screenSharing,
-      screenStreamId: participant.screenStreamId ?? DEFAULT_MEDIA.screenStreamId,
-    };
+    const stored = withDefaults(participant);
     const others = [...members.values()].map(copy);
     members.set(stored.id, stored);
     this.#rooms.set(room, members);
     this.#roomByParticipant.set(stored.id, room);
+    if (keyHash) this.#keyHashes.set(stored.id, Buffer.from(keyHash));
     return { ok: true, participant: copy(stored), others };
+  }
+
+  /**
+   * The same participant joining again (a session resume): its name and media state are
+   * replaced as a join would set them (flags the joiner left out take their defaults),
+   * its place in the room and its joining order are kept. Answers the participant and the
+   * others in its room, or undefined if it is in no room.
+   */
+  rejoin(participant: Joiner): { participant: ParticipantInfo; others: ParticipantInfo[] } | undefined {
+    const room = this.#roomByParticipant.get(participant.id);
+    const members = room === undefined ? undefined : this.#rooms.get(room);
+    if (!members?.has(participant.id)) return undefined;
+    const stored = withDefaults(participant);
+    members.set(stored.id, stored); // replacing a key keeps its place in a Map
+    const others = [...members.values()].filter((member) => member.id !== stored.id).map(copy);
+    return { participant: copy(stored), others };
+  }
+
+  /**
+   * True when this participant joined with a session key whose hash is `keyHash`. A
+   * participant that sent no key never matches. Compared in constant time.
+   */
+  keyMatches(id: string, keyHash: Uint8Array): boolean {
+    const stored = this.#keyHashes.get(id);
+    return stored !== undefined && stored.length === keyHash.length && timingSafeEqual(stored, keyHash);
   }
 
   /** Takes a participant out of its room, deleting the room when it empties. Idempotent. */
@@ -73,6 +101,7 @@ export class Rooms {
     const room = this.#roomByParticipant.get(id);
     if (room === undefined) return undefined;
     this.#roomByParticipant.delete(id);
+    this.#keyHashes.delete(id);
     const members = this.#rooms.get(room);
     const participant = members?.get(id);
     members?.delete(id);
@@ -91,6 +120,7 @@ export class Rooms {
     if (patch.camera !== undefined) participant.camera = patch.camera;
     if (patch.screenSharing !== undefined) participant.screenSharing = patch.screenSharing;
     if (patch.screenStreamId !== undefined) participant.screenStreamId = patch.screenStreamId;
+    if (patch.recording !== undefined) participant.recording = patch.recording;
     return copy(participant);
   }
 
@@ -120,6 +150,19 @@ export class Rooms {
   get participantCount(): number {
     return this.#roomByParticipant.size;
   }
+}
+
+/** A participant record holding exactly the protocol's fields, defaults filled in. */
+function withDefaults(participant: Joiner): ParticipantInfo {
+  return {
+    id: participant.id,
+    name: participant.name,
+    microphone: participant.microphone ?? DEFAULT_MEDIA.microphone,
+    camera: participant.camera ?? DEFAULT_MEDIA.camera,
+    screenSharing: participant.screenSharing ?? DEFAULT_MEDIA.screenSharing,
+    screenStreamId: participant.screenStreamId ?? DEFAULT_MEDIA.screenStreamId,
+    recording: participant.recording ?? DEFAULT_MEDIA.recording,
+  };
 }
 
 function copy(participant: ParticipantInfo): ParticipantInfo {

@@ -4,7 +4,7 @@
  * every payload is validated and rebuilt, ids are made here, and a refusal goes back
  * to the sender only.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
@@ -15,7 +15,8 @@ import {
   type IceServerInfo,
   type ServerToClientEvents,
 } from '../src/protocol/index.js';
-import { Rooms } from './rooms.js';
+import { DEFAULT_DISCONNECT_GRACE_MS, MAX_DISCONNECT_GRACE_MS } from './config.js';
+import { Rooms, type ParticipantPatch } from './rooms.js';
 import { validateJoin, validateSignal, validateUpdate } from './validate.js';
 
 /** How `createSignalServer` behaves. Every field is optional. */
@@ -32,6 +33,12 @@ export interface SignalServerOptions {
   iceServers?: readonly IceServerInfo[] | (() => IceServerInfo[]);
   /** socket.io's path. Default `/socket.io`. */
   path?: string;
+  /**
+   * Milliseconds a participant whose connection dropped without a `leave` stays in its
+   * room before the others are told it left; a resume within that time keeps it. 0 removes
+   * at once. Default `DEFAULT_DISCONNECT_GRACE_MS` (4000), at most 60000.
+   */
+  disconnectGraceMs?: number;
 }
 
 /** What the server remembers about one socket. */
@@ -52,7 +59,8 @@ export interface SignalServer {
   readonly rooms: Rooms;
   /**
    * Disconnects every client, stops accepting connections and closes the http server it
-   * is attached to (as socket.io does). Idempotent.
+   * is attached to (as socket.io does). Participants are removed at once, pending grace
+   * timers cleared. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -61,6 +69,17 @@ export interface SignalServer {
 type AckCallback = (answer: unknown) => void;
 
 const DEFAULT_ROOM_CAPACITY = 8;
+
+/**
+ * The heartbeat. The server pings every `PING_INTERVAL_MS` and drops a client that has
+ * not answered within `PING_TIMEOUT_MS`, so a client that vanished without closing its
+ * connection (lost network, sleeping laptop) is noticed within 8 s. Then comes the
+ * disconnect grace (default 4 s): a vanished peer disappears for the others within
+ * 8 + 4 = 12 s, under the 15 s the product promises. Raising any of the three eats that
+ * margin. (socket.io's own defaults, 25 s + 20 s, would take 45 s.)
+ */
+export const PING_INTERVAL_MS = 4000;
+export const PING_TIMEOUT_MS = 4000;
 
 /** Clients see these messages in `rtc-error` events and failed acks. */
 export const REFUSALS = {
@@ -82,6 +101,10 @@ export function createSignalServer(
   options: SignalServerOptions = {},
 ): SignalServer {
   const rooms = new Rooms({ capacity: options.roomCapacity ?? DEFAULT_ROOM_CAPACITY });
+  const graceMs = options.disconnectGraceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
+  if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > MAX_DISCONNECT_GRACE_MS) {
+    throw new RangeError(`disconnectGraceMs must be a whole number from 0 to ${MAX_DISCONNECT_GRACE_MS}, got ${String(graceMs)}`);
+  }
   const isAllowed = originPolicy(options.allowedOrigins);
   const iceServers = options.iceServers ?? [];
   const iceServersForJoiner = (): IceServerInfo[] =>
@@ -90,6 +113,8 @@ export function createSignalServer(
   const io: SignalIo = new Server(httpServer, {
     ...(options.path === undefined ? {} : { path: options.path }),
     maxHttpBufferSize: LIMITS.maxFrameBytes,
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     // The browser bundle carries its own client; no need to serve socket.io's.
     serveClient: false,
     cors: {
@@ -102,8 +127,15 @@ export function createSignalServer(
     },
   });
 
-  /** Participant id → its socket, for relaying signals to exactly one target. */
+  /**
+   * Participant id → its socket, for relaying signals to exactly one target. A participant
+   * in its disconnect grace is in `rooms` but not here: signals to it are refused.
+   */
   const sockets = new Map<string, SignalSocket>();
+  /** Participant id → the timer that removes it when its disconnect grace runs out. */
+  const graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Set once `close()` is called: from then on, everyone is removed at once. */
+  let closing = false;
 
   function refuse(socket: SignalSocket, event: string, code: ErrorCode, message: string, ack?: AckCallback): void {
     if (ack) ack({ ok: false, error: { code, message } });
@@ -118,8 +150,29 @@ export function createSignalServer(
     const request = validateJoin(payload);
     if (!request.ok) return refuse(socket, 'join', 'invalid-input', request.reason, ack);
 
-    const { room, name, media } = request.value;
-    const joined = rooms.join(room, { ...media, id: newParticipantId(), name });
+    const { room, name, media, session } = request.value;
+    // Only a hash of the key is kept: a memory dump or a log of the rooms cannot be
+    // replayed to take anyone's place.
+    const keyHash = session ? createHash('sha256').update(session.key).digest() : undefined;
+    const wantedId = session?.id;
+
+    if (wantedId !== undefined && rooms.roomOf(wantedId) === room && keyHash && rooms.keyMatches(wantedId, keyHash)) {
+      return resume(socket, room, { ...media, id: wantedId, name }, ack);
+    }
+
+    // A wanted id that nobody holds is granted. This is what lets a room survive a server
+    // restart: everyone comes back with the id they had, and peers keep their connections.
+    // The trade-off: such a claim cannot be checked against anything (the server forgot
+    // the key with everything else), so whoever claims a free id first gets it, and its
+    // key then guards it. Ids are 128 random bits and only ever shown to members of the
+    // room, so only someone who was in the room could claim another member's id, and only
+    // before that member is back (who then simply gets a fresh id: a nuisance, not a
+    // takeover of a live participant). The same holds for an id whose grace ran out.
+    // A wanted id that is held (by someone with another key, or in another room) is
+    // ignored: the joiner gets a fresh id, as if it had asked for none.
+    const grantWanted = wantedId !== undefined && rooms.roomOf(wantedId) === undefined;
+    const id = grantWanted ? wantedId : newParticipantId();
+    const joined = rooms.join(room, { ...media, id, name }, keyHash);
     if (!joined.ok && joined.reason === 'room-full') {
       const message = `room "${room}" is full (at most ${rooms.capacity} participants)`;
       return refuse(socket, 'join', 'room-full', message, ack);
@@ -132,8 +185,33 @@ export function createSignalServer(
     void socket.join(channel(room));
     // The answer goes out before anyone hears of the newcomer, so its first signal
     // can never arrive before it knows its own id.
-    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: iceServersForJoiner() });
+    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: iceServersForJoiner(), resumed: grantWanted });
     socket.to(channel(room)).emit('participant-joined', self);
+  }
+
+  /**
+   * The participant `joiner.id` comes back on `socket` (its key matched): the id moves to
+   * the new socket, a previous socket still connected is cut off without a word to the
+   * others, a pending removal is cancelled, and the others see it updated, not rejoined.
+   */
+  function resume(socket: SignalSocket, room: string, joiner: ParticipantPatch & { id: string; name: string }, ack: AckCallback): void {
+    const { id } = joiner;
+    cancelGrace(id);
+    const previous = sockets.get(id);
+    if (previous && previous !== socket) {
+      // Detached first, so its disconnect neither removes the participant nor starts a grace.
+      delete previous.data.participantId;
+      void previous.leave(channel(room));
+      previous.disconnect(true);
+    }
+    const rejoined = rooms.rejoin(joiner);
+    if (!rejoined) return refuse(socket, 'join', 'invalid-input', REFUSALS.internal, ack);
+
+    socket.data.participantId = id;
+    sockets.set(id, socket);
+    void socket.join(channel(room));
+    ack({ ok: true, selfId: id, participants: rejoined.others, iceServers: iceServersForJoiner(), resumed: true });
+    socket.to(channel(room)).emit('participant-updated', rejoined.participant);
   }
 
   function onSignal(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): void {
@@ -164,16 +242,50 @@ export function createSignalServer(
     ack?.({ ok: true });
   }
 
-  /** Takes the socket's participant out of its room and tells the others. Idempotent. */
+  /** Takes the socket's participant out of its room at once and tells the others. Idempotent. */
   function leaveRoom(socket: SignalSocket): void {
     const id = socket.data.participantId;
     if (id === undefined) return;
     delete socket.data.participantId;
-    sockets.delete(id);
+    if (sockets.get(id) === socket) sockets.delete(id);
+    const room = rooms.roomOf(id);
+    if (room !== undefined) void socket.leave(channel(room));
+    removeParticipant(id);
+  }
+
+  /** Removes a participant from its room, whether connected or in its grace, and tells the others. */
+  function removeParticipant(id: string): void {
+    cancelGrace(id);
     const left = rooms.leave(id);
-    if (!left) return;
-    void socket.leave(channel(left.room));
-    io.to(channel(left.room)).emit('participant-left', { id });
+    if (left) io.to(channel(left.room)).emit('participant-left', { id });
+  }
+
+  /**
+   * The socket went away without a `leave`. Its participant stays in the room (counted,
+   * listed, but unreachable for signals) for the grace, then goes as if it had left;
+   * a resume in between keeps it.
+   */
+  function onDisconnect(socket: SignalSocket): void {
+    const id = socket.data.participantId;
+    if (id === undefined) return;
+    if (closing || graceMs === 0) return leaveRoom(socket);
+    delete socket.data.participantId;
+    if (sockets.get(id) === socket) sockets.delete(id);
+    cancelGrace(id);
+    const timer = setTimeout(() => {
+      graceTimers.delete(id);
+      removeParticipant(id);
+    }, graceMs);
+    // A pending removal must never keep the process alive.
+    timer.unref();
+    graceTimers.set(id, timer);
+  }
+
+  function cancelGrace(id: string): void {
+    const timer = graceTimers.get(id);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    graceTimers.delete(id);
   }
 
   function onEvent(socket: SignalSocket, event: string, args: unknown[]): void {
@@ -210,15 +322,24 @@ export function createSignalServer(
     // Every event, known or not, goes through one dispatcher that trusts nothing. (socket.io
     // itself keeps a client-sent "error" event from throwing; onAny answers it as unknown.)
     socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, String(event), args));
-    socket.on('disconnect', () => leaveRoom(socket));
+    socket.on('disconnect', () => onDisconnect(socket));
   });
 
-  let closing: Promise<void> | undefined;
-  return {
-    io,
-    rooms,
-    close: () => (closing ??= io.close()),
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    if (closed) return closed;
+    closing = true;
+    // io.close() disconnects every socket synchronously; with `closing` set, their
+    // participants are removed at once instead of starting a grace.
+    closed = io.close();
+    // Those already in their grace go too, quietly: everyone who could hear is gone.
+    for (const id of [...graceTimers.keys()]) {
+      cancelGrace(id);
+      rooms.leave(id);
+    }
+    return closed;
   };
+  return { io, rooms, close };
 }
 
 /** A participant id: 128 random bits, unguessable, unrelated to the socket id. */

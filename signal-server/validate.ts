@@ -25,6 +25,9 @@ export const DEFAULT_DISPLAY_NAME = 'Guest';
 /** Participant ids are made by the server (base64url), so anything else cannot name one. */
 const PARTICIPANT_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 
+/** A session key as the protocol defines it: base64url, 22 to 64 characters (at least 128 bits). */
+const SESSION_KEY_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
+
 /** ICE allows a username fragment of up to 256 characters (RFC 8445, section 5.3). */
 const MAX_USERNAME_FRAGMENT_LENGTH = 256;
 
@@ -59,9 +62,10 @@ export function cleanDisplayName(raw: string): string {
 /**
  * Checks a `join` payload. The room must match `ROOM_PATTERN`; the name is cleaned (a
  * missing or empty name becomes `DEFAULT_DISPLAY_NAME`); an empty token counts as none.
+ * A `session` (null counts as none) needs a well-formed `key` and may name an `id`.
  */
 export function validateJoin(payload: unknown): Validated<JoinRequest> {
-  const fields = readFields(payload, ['room', 'name', 'token', 'media']);
+  const fields = readFields(payload, ['room', 'name', 'token', 'media', 'session']);
   if (!fields) return refuse('the join request must be an object');
 
   const room = checkRoom(fields.room);
@@ -87,7 +91,33 @@ export function validateJoin(payload: unknown): Validated<JoinRequest> {
     if (!media.ok) return media;
     request.media = media.value;
   }
+
+  if (fields.session !== undefined && fields.session !== null) {
+    const session = checkSession(fields.session);
+    if (!session.ok) return session;
+    request.session = session.value;
+  }
   return { ok: true, value: request };
+}
+
+/** True for a string that can be a participant id: base64url, 1 to `LIMITS.maxIdLength` characters. */
+function isParticipantId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= LIMITS.maxIdLength && PARTICIPANT_ID_PATTERN.test(value);
+}
+
+function checkSession(value: unknown): Validated<NonNullable<JoinRequest['session']>> {
+  const fields = readFields(value, ['key', 'id']);
+  if (!fields) return refuse('session must be an object');
+  const { key, id } = fields;
+  if (typeof key !== 'string' || !SESSION_KEY_PATTERN.test(key)) {
+    return refuse('session.key must be 22 to 64 base64url characters (A-Z a-z 0-9 - _)');
+  }
+  const session: NonNullable<JoinRequest['session']> = { key };
+  if (id !== undefined && id !== null) {
+    if (!isParticipantId(id)) return refuse(`session.id must be a participant id (base64url, at most ${LIMITS.maxIdLength} characters)`);
+    session.id = id;
+  }
+  return { ok: true, value: session };
 }
 
 /** Checks a `signal` payload: a participant id to send to, and one SDP or ICE candidate. */
@@ -96,9 +126,7 @@ export function validateSignal(payload: unknown): Validated<SignalRequest> {
   if (!fields) return refuse('the signal must be an object');
 
   const { to } = fields;
-  if (typeof to !== 'string' || to.length === 0 || to.length > LIMITS.maxIdLength || !PARTICIPANT_ID_PATTERN.test(to)) {
-    return refuse('to must be a participant id');
-  }
+  if (!isParticipantId(to)) return refuse('to must be a participant id');
   const data = checkSignalData(fields.data);
   if (!data.ok) return data;
   return { ok: true, value: { to, data: data.value } };
@@ -130,11 +158,11 @@ function checkRoom(room: unknown): Validated<string> {
 }
 
 function checkMediaState(value: unknown, prefix: string): Validated<Partial<MediaState>> {
-  const fields = readFields(value, ['microphone', 'camera', 'screenSharing', 'screenStreamId']);
+  const fields = readFields(value, ['microphone', 'camera', 'screenSharing', 'screenStreamId', 'recording']);
   if (!fields) return refuse(`${prefix === '' ? 'media' : prefix.slice(0, -1)} must be an object`);
 
   const media: Partial<MediaState> = {};
-  for (const flag of ['microphone', 'camera', 'screenSharing'] as const) {
+  for (const flag of ['microphone', 'camera', 'screenSharing', 'recording'] as const) {
     const flagValue = fields[flag];
     if (flagValue === undefined) continue;
     if (typeof flagValue !== 'boolean') return refuse(`${prefix}${flag} must be true or false`);

@@ -42,6 +42,8 @@ export interface MediaState {
   screenSharing: boolean;
   /** The id of the MediaStream that carries the screen share, so peers can tell it from the camera. */
   screenStreamId?: string | null;
+  /** This participant is recording the call locally; everyone is shown an indicator. */
+  recording?: boolean;
 }
 
 export interface ParticipantInfo extends MediaState {
@@ -54,6 +56,13 @@ export interface JoinRequest {
   name: string;
   token?: string;
   media?: Partial<MediaState>;
+  /**
+   * Lets a participant come back as itself after its connection to the server dropped
+   * (or the server restarted), so peers keep their working connections to it. `key` is a
+   * secret the client made up (base64url, 22 to 64 characters) and sends with every join;
+   * `id` is the participant id to take back, sent only when rejoining.
+   */
+  session?: { key: string; id?: string };
 }
 
 export interface IceServerInfo {
@@ -63,7 +72,14 @@ export interface IceServerInfo {
 }
 
 export type JoinAnswer =
-  | { ok: true; selfId: string; participants: ParticipantInfo[]; iceServers: IceServerInfo[] }
+  | {
+      ok: true;
+      selfId: string;
+      participants: ParticipantInfo[];
+      iceServers: IceServerInfo[];
+      /** True when `session.id` was granted: the same participant as before, to everyone. */
+      resumed: boolean;
+    }
   | { ok: false; error: { code: ErrorCode; message: string } };
 
 /** What one peer sends another through the server: an SDP or an ICE candidate. */

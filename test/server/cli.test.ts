@@ -10,7 +10,7 @@ import { io as connectClient } from 'socket.io-client';
 import { withTimeout } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL'];
+const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL'];
 
 /** The environment without any of the server's settings, plus the given ones. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

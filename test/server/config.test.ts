@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       roomCapacity: 8,
+      disconnectGraceMs: 4000,
       allowedOrigins: undefined,
       authSecret: undefined,
       turnUrls: undefined,
@@ -35,6 +36,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '0.0.0.0',
       ROOM_CAPACITY: '4',
+      DISCONNECT_GRACE_MS: '250',
       ALLOWED_ORIGINS: 'https://a.example, http://localhost:5173 ,',
       AUTH_SECRET: 's3cret',
       TURN_URLS: 'turn:turn.example:3478?transport=udp,turns:turn.example:5349',
@@ -51,6 +53,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '0.0.0.0',
       roomCapacity: 4,
+      disconnectGraceMs: 250,
       allowedOrigins: ['https://a.example', 'http://localhost:5173'],
       authSecret: 's3cret',
       turnUrls: ['turn:turn.example:3478?transport=udp', 'turns:turn.example:5349'],
@@ -67,9 +70,10 @@ describe('loadConfig', () => {
 
   it('lets a flag win over its variable, in both --flag value and --flag=value forms', () => {
     const config = loadConfig(
-      ['--port', '4000', '--host=::1', '--room-capacity', '2', '--allowed-origins=https://b.example', '--topology', 'sfu'],
-      { PORT: '8080', HOST: '0.0.0.0', ROOM_CAPACITY: '6', ALLOWED_ORIGINS: 'https://a.example', TOPOLOGY: 'mesh' },
+      ['--port', '4000', '--host=::1', '--room-capacity', '2', '--allowed-origins=https://b.example', '--topology', 'sfu', '--disconnect-grace-ms=0'],
+      { PORT: '8080', HOST: '0.0.0.0', ROOM_CAPACITY: '6', ALLOWED_ORIGINS: 'https://a.example', TOPOLOGY: 'mesh', DISCONNECT_GRACE_MS: '9000' },
     );
+    assert.equal(config.disconnectGraceMs, 0);
     assert.equal(config.port, 4000);
     assert.equal(config.host, '::1');
     assert.equal(config.roomCapacity, 2);
@@ -96,6 +100,14 @@ describe('loadConfig', () => {
     configError(() => loadConfig([], { ROOM_CAPACITY: '1' }), /^ROOM_CAPACITY must be a whole number from 2/);
     configError(() => loadConfig(['--room-capacity', '0'], {}), /--room-capacity/);
     configError(() => loadConfig(['--room-capacity', 'many'], {}), /--room-capacity/);
+  });
+
+  it('refuses a disconnect grace outside 0 to 60000 ms', () => {
+    configError(() => loadConfig([], { DISCONNECT_GRACE_MS: '60001' }), /^DISCONNECT_GRACE_MS must be a whole number from 0 to 60000, got "60001"$/);
+    configError(() => loadConfig(['--disconnect-grace-ms', '-1'], {}), /--disconnect-grace-ms/);
+    configError(() => loadConfig(['--disconnect-grace-ms', '1.5'], {}), /--disconnect-grace-ms/);
+    configError(() => loadConfig([], { DISCONNECT_GRACE_MS: '4s' }), /DISCONNECT_GRACE_MS/);
+    assert.equal(loadConfig([], { DISCONNECT_GRACE_MS: '60000' }).disconnectGraceMs, 60_000);
   });
 
   it('refuses unknown flags, stray arguments and flags without a value', () => {
@@ -137,7 +149,7 @@ describe('loadConfig', () => {
     assert.equal(wantsHelp(['--port', '1', '-h']), true);
     assert.equal(wantsHelp(['--port', '1']), false);
     const text = usage();
-    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL']) {
+    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--disconnect-grace-ms', 'DISCONNECT_GRACE_MS', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL']) {
       assert.ok(text.includes(name), name);
     }
   });

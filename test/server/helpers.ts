@@ -24,18 +24,25 @@ export interface TestServer {
   signal: SignalServer;
 }
 
-/** Starts a signal server (with the HTTP routes) on 127.0.0.1 and an ephemeral port; closed when the test ends. */
+/**
+ * Starts a signal server (with the HTTP routes) on 127.0.0.1 and an ephemeral port (or
+ * `port`, to restart one where another was); closed when the test ends.
+ */
 export async function startServer(
   t: TestContext,
   options: SignalServerOptions = {},
   bundleDir = '/nonexistent-bundle-dir',
+  port = 0,
 ): Promise<TestServer> {
   const httpServer = createServer(createRequestHandler({ bundleDir }));
   const signal = createSignalServer(httpServer, options);
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: boundPort } = httpServer.address() as AddressInfo;
   t.after(() => signal.close());
-  return { url: `http://127.0.0.1:${port}`, port, httpServer, signal };
+  return { url: `http://127.0.0.1:${boundPort}`, port: boundPort, httpServer, signal };
 }
 
 /** A connected websocket client that neither reconnects nor outlives the test. */
@@ -137,6 +144,17 @@ export function disconnected(client: Client): Promise<string> {
  */
 export async function flush(...clients: Client[]): Promise<void> {
   await Promise.all(clients.map((client) => emitWithAck(client, 'test-flush')));
+}
+
+/** Resolves once `condition` holds, checking every few milliseconds. */
+export function until(condition: () => boolean, what: string, ms = 3000): Promise<void> {
+  return withTimeout(
+    (async () => {
+      while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+    })(),
+    what,
+    ms,
+  );
 }
 
 export function withTimeout<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {

@@ -1,21 +1,23 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Rooms } from '../../signal-server/rooms.js';
 
 const person = (id: string, name = id) => ({ id, name });
+const sha256 = (key: string): Buffer => createHash('sha256').update(key).digest();
 
 describe('Rooms', () => {
   it('answers the others already in the room, with their media state', () => {
     const rooms = new Rooms({ capacity: 8 });
     assert.deepEqual(rooms.join('a', { ...person('p1', 'Ada'), microphone: true }), {
       ok: true,
-      participant: { id: 'p1', name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null },
+      participant: { id: 'p1', name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null, recording: false },
       others: [],
     });
     const second = rooms.join('a', { ...person('p2', 'Bob'), camera: true });
     assert.ok(second.ok);
     assert.deepEqual(second.others, [
-      { id: 'p1', name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null },
+      { id: 'p1', name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null, recording: false },
     ]);
     assert.deepEqual(rooms.members('a').map((p) => p.id), ['p1', 'p2']);
   });
@@ -71,11 +73,52 @@ describe('Rooms', () => {
     const rooms = new Rooms({ capacity: 8 });
     rooms.join('a', person('p1', 'Ada'));
     assert.deepEqual(rooms.update('p1', { camera: true, screenSharing: true, screenStreamId: 's1' }), {
-      id: 'p1', name: 'Ada', microphone: false, camera: true, screenSharing: true, screenStreamId: 's1',
+      id: 'p1', name: 'Ada', microphone: false, camera: true, screenSharing: true, screenStreamId: 's1', recording: false,
     });
     assert.equal(rooms.update('p1', { name: 'Ada L.' })?.name, 'Ada L.');
     assert.equal(rooms.get('p1')?.camera, true, 'fields absent from a patch keep their value');
     assert.equal(rooms.update('nobody', { camera: true }), undefined);
+  });
+
+  it('stores and updates the recording flag, false by default', () => {
+    const rooms = new Rooms({ capacity: 8 });
+    rooms.join('a', person('p1'));
+    rooms.join('a', { ...person('p2'), recording: true });
+    assert.equal(rooms.get('p1')?.recording, false);
+    assert.equal(rooms.get('p2')?.recording, true);
+    assert.equal(rooms.update('p1', { recording: true })?.recording, true);
+    assert.equal(rooms.update('p1', { camera: true })?.recording, true, 'a patch without it keeps it');
+    assert.equal(rooms.update('p1', { recording: false })?.recording, false);
+  });
+
+  it('matches a session key hash only for the participant that joined with it, and forgets it on leave', () => {
+    const rooms = new Rooms({ capacity: 8 });
+    rooms.join('a', person('p1'), sha256('key-one'));
+    rooms.join('a', person('p2'));
+    assert.equal(rooms.keyMatches('p1', sha256('key-one')), true);
+    assert.equal(rooms.keyMatches('p1', sha256('key-two')), false);
+    assert.equal(rooms.keyMatches('p1', Buffer.alloc(0)), false);
+    assert.equal(rooms.keyMatches('p2', sha256('key-one')), false, 'no key sent, nothing matches');
+    assert.equal(rooms.keyMatches('nobody', sha256('key-one')), false);
+    assert.equal(JSON.stringify(rooms.members('a')).includes('key'), false, 'the hash is never handed out');
+    rooms.leave('p1');
+    assert.equal(rooms.keyMatches('p1', sha256('key-one')), false);
+    rooms.join('b', person('p1'));
+    assert.equal(rooms.keyMatches('p1', sha256('key-one')), false, 'a new join under the same id has no old key');
+  });
+
+  it('rejoins a participant in place, resetting its state as a join would', () => {
+    const rooms = new Rooms({ capacity: 2 });
+    rooms.join('a', { ...person('p1', 'Ada'), camera: true, screenSharing: true, screenStreamId: 's' });
+    rooms.join('a', person('p2', 'Bob'));
+    const rejoined = rooms.rejoin({ id: 'p1', name: 'Ada L.', microphone: true });
+    assert.deepEqual(rejoined, {
+      participant: { id: 'p1', name: 'Ada L.', microphone: true, camera: false, screenSharing: false, screenStreamId: null, recording: false },
+      others: [{ id: 'p2', name: 'Bob', microphone: false, camera: false, screenSharing: false, screenStreamId: null, recording: false }],
+    });
+    assert.deepEqual(rooms.members('a').map((p) => p.id), ['p1', 'p2'], 'joining order kept');
+    assert.equal(rooms.participantCount, 2);
+    assert.equal(rooms.rejoin({ id: 'nobody', name: 'x' }), undefined);
   });
 
   it('hands out copies, never its own records', () => {
@@ -90,7 +133,7 @@ describe('Rooms', () => {
     assert.ok(fetched);
     fetched.microphone = true;
     assert.deepEqual(rooms.get('p1'), {
-      id: 'p1', name: 'Ada', microphone: false, camera: false, screenSharing: false, screenStreamId: null,
+      id: 'p1', name: 'Ada', microphone: false, camera: false, screenSharing: false, screenStreamId: null, recording: false,
     });
   });
 

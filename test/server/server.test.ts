@@ -31,15 +31,22 @@ describe('signal server: joining and leaving', () => {
     assert.notEqual(first.selfId, ada.id, 'the participant id is not the socket id');
     assert.deepEqual(first.participants, []);
     assert.deepEqual(first.iceServers, iceServers);
+    assert.equal(first.resumed, false);
 
     const joinedEvent = nextEvent(ada, 'participant-joined');
     const second = await joinOk(bob, { room: 'standup', name: 'Bob', media: { camera: true } });
     assert.notEqual(second.selfId, first.selfId);
-    assert.deepEqual(second.participants, [
-      { id: first.selfId, name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null },
-    ]);
+    assert.deepEqual(second, {
+      ok: true,
+      selfId: second.selfId,
+      participants: [
+        { id: first.selfId, name: 'Ada', microphone: true, camera: false, screenSharing: false, screenStreamId: null, recording: false },
+      ],
+      iceServers,
+      resumed: false,
+    });
     assert.deepEqual(await joinedEvent, {
-      id: second.selfId, name: 'Bob', microphone: false, camera: true, screenSharing: false, screenStreamId: null,
+      id: second.selfId, name: 'Bob', microphone: false, camera: true, screenSharing: false, screenStreamId: null, recording: false,
     });
   });
 
@@ -89,8 +96,8 @@ describe('signal server: joining and leaving', () => {
     assert.deepEqual(moreLeaves, []);
   });
 
-  it('tells the others when a connection drops abruptly, and deletes the emptied room', async (t) => {
-    const server = await startServer(t);
+  it('tells the others when a connection drops abruptly (after the grace), and deletes the emptied room', async (t) => {
+    const server = await startServer(t, { disconnectGraceMs: 50 });
     const ada = await connect(t, server);
     const bob = await connect(t, server);
     const adaAnswer = await joinOk(ada, { room: 'r', name: 'Ada' });
@@ -286,8 +293,8 @@ describe('signal server: signals and updates', () => {
     const bobUpdate = nextEvent(bob, 'participant-updated');
     const carolUpdate = nextEvent(carol, 'participant-updated');
 
-    emitRaw(ada, 'update', { camera: false, screenSharing: true, screenStreamId: 'screen-1', name: ' Ada L. ', id: 'forged' });
-    const expected = { id: adaId, name: 'Ada L.', microphone: true, camera: false, screenSharing: true, screenStreamId: 'screen-1' };
+    emitRaw(ada, 'update', { camera: false, screenSharing: true, screenStreamId: 'screen-1', recording: true, name: ' Ada L. ', id: 'forged' });
+    const expected = { id: adaId, name: 'Ada L.', microphone: true, camera: false, screenSharing: true, screenStreamId: 'screen-1', recording: true };
     assert.deepEqual(await bobUpdate, expected);
     assert.deepEqual(await carolUpdate, expected);
     await flush(ada);
@@ -405,7 +412,7 @@ describe('signal server: refusals and garbage', () => {
   });
 
   it('closes a connection that sends a frame over the cap, and only that one', async (t) => {
-    const server = await startServer(t);
+    const server = await startServer(t, { disconnectGraceMs: 0 });
     const [ada, bob, mallory] = await Promise.all([connect(t, server), connect(t, server), connect(t, server)]);
     await joinOk(ada, { room: 'r', name: 'Ada' });
     const bobId = (await joinOk(bob, { room: 'r', name: 'Bob' })).selfId;

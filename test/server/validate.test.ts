@@ -88,6 +88,42 @@ describe('validateJoin', () => {
     });
   });
 
+  it('accepts a session with a well-formed key and an optional id, building a fresh object', () => {
+    const key = 'k'.repeat(22);
+    const session = { key, id: 'AbC_-09xyzAbC_-09xyzAA', extra: 1 };
+    const value = valueOf(validateJoin({ room: 'a', name: 'x', session }));
+    assert.deepEqual(value.session, { key, id: 'AbC_-09xyzAbC_-09xyzAA' });
+    assert.notEqual(value.session, session);
+    assert.deepEqual(valueOf(validateJoin({ room: 'a', name: 'x', session: { key } })).session, { key });
+    assert.deepEqual(valueOf(validateJoin({ room: 'a', name: 'x', session: { key, id: null } })).session, { key });
+    assert.equal('session' in valueOf(validateJoin({ room: 'a', name: 'x', session: null })), false);
+    const longest = 'A-_z'.repeat(16);
+    assert.deepEqual(valueOf(validateJoin({ room: 'a', name: 'x', session: { key: longest, id: 'p'.repeat(LIMITS.maxIdLength) } })).session, {
+      key: longest, id: 'p'.repeat(LIMITS.maxIdLength),
+    });
+  });
+
+  it('refuses a malformed session', () => {
+    const key = 'k'.repeat(22);
+    const badSessions: unknown[] = [
+      'key', 5, true, [key], [{ key }], {}, { id: 'abc' }, { key: null }, { key: 5 }, { key: [key] }, { key: { key } },
+      { key: 'k'.repeat(21) }, { key: 'k'.repeat(65) }, { key: '' },
+      { key: `${'k'.repeat(21)}+` }, { key: `${'k'.repeat(21)}/` }, { key: `${'k'.repeat(21)}=` }, { key: `${'k'.repeat(21)} ` },
+      { key: ` ${'k'.repeat(22)}` }, { key: `${'k'.repeat(22)}\n` }, { key: `${'k'.repeat(21)}é` }, { key: `${'k'.repeat(21)}\u0000` },
+      JSON.parse(`{"__proto__":{"key":"${key}"}}`),
+    ];
+    for (const session of badSessions) assertRefused(validateJoin({ room: 'a', name: 'x', session }), /session/);
+    const badIds: unknown[] = ['', 5, true, {}, ['abc'], 'a b', 'a/b', 'a+b', 'a=', 'é', 'p'.repeat(LIMITS.maxIdLength + 1)];
+    for (const id of badIds) assertRefused(validateJoin({ room: 'a', name: 'x', session: { key, id } }), /session\.id/);
+  });
+
+  it('accepts a recording flag in media and refuses one that is not a boolean', () => {
+    assert.deepEqual(valueOf(validateJoin({ room: 'a', name: 'x', media: { recording: true } })).media, { recording: true });
+    for (const recording of ['true', 1, null, {}, [true]]) {
+      assertRefused(validateJoin({ room: 'a', name: 'x', media: { recording } }), /media\.recording/);
+    }
+  });
+
   it('is not fooled by prototype-pollution keys or inherited values', () => {
     const polluted = JSON.parse('{"__proto__":{"room":"a","name":"x","admin":true},"constructor":{"prototype":{"x":1}}}') as unknown;
     assertRefused(validateJoin(polluted), /room/);
@@ -216,12 +252,14 @@ describe('validateUpdate', () => {
     assert.deepEqual(valueOf(validateUpdate({})), {});
     assert.deepEqual(valueOf(validateUpdate({ screenStreamId: null })), { screenStreamId: null });
     assert.deepEqual(valueOf(validateUpdate({ name: '' })), { name: DEFAULT_DISPLAY_NAME });
+    assert.deepEqual(valueOf(validateUpdate({ recording: true })), { recording: true });
+    assert.deepEqual(valueOf(validateUpdate({ recording: false, camera: true })), { recording: false, camera: true });
   });
 
   it('refuses wrong types', () => {
     for (const payload of [
       { microphone: 'false' }, { camera: null }, { screenSharing: 0 }, { screenStreamId: '' }, { screenStreamId: ['s'] },
-      { name: 5 }, { name: ['x'] },
+      { name: 5 }, { name: ['x'] }, { recording: 'yes' }, { recording: 0 }, { recording: null }, { recording: [false] },
     ]) {
       assertRefused(validateUpdate(payload));
     }
