@@ -1,4 +1,6 @@
+import type { ChatMessage } from './data/chat.js';
 import type { RtcError } from './errors.js';
+import type { DeviceList, SelectedDevices } from './media/devices.js';
 
 /** Where a call is in its life. */
 export type CallState = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'failed';
@@ -39,6 +41,27 @@ export interface ParticipantSnapshot {
   readonly screenSharing: boolean;
   readonly connectionState: ConnectionState;
   readonly quality: Quality;
+  /** They are recording the call on their device. */
+  readonly recording: boolean;
+}
+
+/** A file on its way to or from this device. */
+export interface FileTransferSnapshot {
+  readonly id: string;
+  readonly direction: 'send' | 'receive';
+  /** The other side: the sender of an incoming file; for outgoing files, `null` (everyone). */
+  readonly peerId: string | null;
+  readonly peerName: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+  /** Bytes moved so far (for outgoing files, the slowest receiver's). */
+  readonly transferred: number;
+  readonly state: 'active' | 'done' | 'cancelled' | 'failed';
+  /** Why it failed, in English, when it did. */
+  readonly error: string | null;
+  /** A received file, once it arrived whole and checked (kept for this call). */
+  readonly blob: Blob | null;
 }
 
 /** Everything a view needs to draw a call, frozen and replaced on every change. */
@@ -54,6 +77,17 @@ export interface CallSnapshot {
   readonly participants: readonly ParticipantSnapshot[];
   /** The most recent failure, until the next successful step clears it. */
   readonly error: RtcError | null;
+  /** This session's chat, oldest first (messages sent before joining are not available). */
+  readonly chat: readonly ChatMessage[];
+  readonly transfers: readonly FileTransferSnapshot[];
+  /** Cameras, microphones and speakers, with labels once permission was given. */
+  readonly devices: DeviceList;
+  /** The chosen device of each kind (`null`: the browser's default). */
+  readonly selectedDevices: SelectedDevices;
+  /** Who is speaking loudest right now: a participant id, our own `selfId`, or `null`. */
+  readonly activeSpeaker: string | null;
+  /** This device is recording the call. */
+  readonly recording: boolean;
 }
 
 /** Maps `RTCPeerConnection.connectionState` to what the interface shows. */
@@ -75,5 +109,7 @@ export function freezeSnapshot(snapshot: CallSnapshot): CallSnapshot {
   return Object.freeze({
     ...snapshot,
     participants: Object.freeze(snapshot.participants.map((p) => Object.freeze({ ...p }))),
+    chat: Object.freeze([...snapshot.chat]),
+    transfers: Object.freeze(snapshot.transfers.map((t) => Object.freeze({ ...t }))),
   });
 }

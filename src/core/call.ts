@@ -4,11 +4,24 @@ import {
   freezeSnapshot,
   type CallSnapshot,
   type CallState,
+  type FileTransferSnapshot,
   type ParticipantSnapshot,
 } from './call-state.js';
+import { normalizeChatText, type ChatMessage, type ChatWire } from './data/chat.js';
+import { FILE_CHANNEL_LABEL, receiveFile, sendFile } from './data/file-transfer.js';
 import { RtcError } from './errors.js';
 import { TypedEventTarget } from './events.js';
 import { captureMedia, captureTrack } from './media/capture.js';
+import {
+  NO_DEVICES,
+  NO_SELECTION,
+  listDevices,
+  rememberDevice,
+  rememberedDevice,
+  type DeviceKind,
+} from './media/devices.js';
+import { captureScreen } from './media/screen.js';
+import type { ConnectionStats } from './peer/quality.js';
 import { RemotePeer, type LocalMedia } from './peer/remote-peer.js';
 import { SignalingClient } from './signaling/signaling-client.js';
 
@@ -33,17 +46,53 @@ export interface CallOptions {
   microphone?: boolean;
   /** Start with the camera on. Default true. */
   camera?: boolean;
+  /** Largest file this device accepts or sends, in bytes. Default 1 GiB. */
+  maxFileSize?: number;
 }
 
 export type LeaveReason = 'user' | 'kicked' | 'error';
+
+/** A file that arrived whole, its SHA-256 checked. */
+export interface ReceivedFile {
+  id: string;
+  from: string;
+  name: string;
+  type: string;
+  size: number;
+  blob: Blob;
+}
+
+/** Per-participant connection figures from `getStats()`, with the browser's raw report. */
+export interface ParticipantStats extends ConnectionStats {
+  participantId: string;
+  report: RTCStatsReport;
+}
+
+export interface SendFileOptions {
+  /** Called as bytes go out: the slowest receiver's progress. */
+  onProgress?: (progress: { transferred: number; total: number }) => void;
+  /** Cancels the transfer for every receiver. */
+  signal?: AbortSignal;
+}
 
 export interface CallEventMap {
   change: Event;
   statechange: CustomEvent<{ state: CallState; previous: CallState; reason?: LeaveReason }>;
   participantjoined: CustomEvent<{ participant: ParticipantSnapshot }>;
   participantleft: CustomEvent<{ participant: ParticipantSnapshot }>;
+  chatmessage: CustomEvent<{ message: ChatMessage }>;
+  filereceived: CustomEvent<{ file: ReceivedFile }>;
   error: CustomEvent<{ error: RtcError }>;
 }
+
+/** Largest file sent or accepted unless `maxFileSize` says otherwise: 1 GiB. */
+export const DEFAULT_MAX_FILE_SIZE = 1024 ** 3;
+/** How often connection quality and audio levels are read. */
+const STATS_INTERVAL_MS = 1000;
+/** Below this audio level nobody counts as speaking. */
+const SPEAKING_LEVEL = 0.02;
+/** After the server comes back, how long peers it does not list yet may take to rejoin. */
+const REJOIN_GRACE_MS = 15000;
 
 const INITIAL: CallSnapshot = freezeSnapshot({
   state: 'idle',
@@ -56,6 +105,12 @@ const INITIAL: CallSnapshot = freezeSnapshot({
   screenSharing: false,
   participants: [],
   error: null,
+  chat: [],
+  transfers: [],
+  devices: NO_DEVICES,
+  selectedDevices: NO_SELECTION,
+  activeSpeaker: null,
+  recording: false,
 });
 
 /**
@@ -73,6 +128,8 @@ const INITIAL: CallSnapshot = freezeSnapshot({
  * @fires statechange - `detail: { state, previous, reason }`
  * @fires participantjoined - someone joined after us; `detail: { participant }`
  * @fires participantleft - `detail: { participant }`
+ * @fires chatmessage - a message arrived or was sent; `detail: { message }`
+ * @fires filereceived - a file arrived whole and checked; `detail: { file }`
  * @fires error - `detail: { error }`, an `RtcError` with a `code`
  */
 export class Call extends TypedEventTarget<CallEventMap> {
@@ -86,13 +143,37 @@ export class Call extends TypedEventTarget<CallEventMap> {
   #videoTrack: MediaStreamTrack | null = null;
   #mediaRequested = false;
   #iceServers: RTCIceServer[] = [];
+  /** A secret that lets this call take its participant id back after the server connection drops. */
+  readonly #sessionKey = randomId(24);
   readonly #participants = new Map<string, ParticipantInfo>();
   readonly #peers = new Map<string, RemotePeer>();
+  /** Peers kept through a reconnect until they rejoin too, or this timer gives up on them. */
+  readonly #awaitingRejoin = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #transferAborts = new Map<string, AbortController>();
+  /** Each peer's transfers in progress, so they end when the peer goes (a closed connection may not say so). */
+  readonly #peerTransfers = new Map<string, Set<AbortController>>();
+  /**
+   * The DTLS fingerprint of each peer we dropped after the server said they left. If they
+   * come back (they resumed after the server's grace ran out), we open a fresh connection,
+   * and offers still coming from their old one are recognised by it and ignored.
+   */
+  readonly #departed = new Map<string, string | null>();
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
+  #watchingDevices = false;
 
   constructor(options: CallOptions) {
     super();
     this.options = Object.freeze({ ...options });
-    this.#write({ name: options.name ?? '', microphone: options.microphone ?? true, camera: options.camera ?? true });
+    this.#write({
+      name: options.name ?? '',
+      microphone: options.microphone ?? true,
+      camera: options.camera ?? true,
+      selectedDevices: Object.freeze({
+        audioinput: rememberedDevice('audioinput'),
+        videoinput: rememberedDevice('videoinput'),
+        audiooutput: rememberedDevice('audiooutput'),
+      }),
+    });
   }
 
   /** The current state of the call: immutable, replaced on every change. */
@@ -120,7 +201,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     const abort = new AbortController();
     this.#abort = abort;
     this.#setState('joining');
-    this.#write({ error: null });
+    this.#write({ error: null, chat: [], transfers: [] });
     try {
       await this.#acquireMedia();
       abort.signal.throwIfAborted();
@@ -128,9 +209,11 @@ export class Call extends TypedEventTarget<CallEventMap> {
       this.#signaling = signaling;
       await signaling.connect(abort.signal);
       abort.signal.throwIfAborted();
-      await this.#enterRoom(signaling);
+      await this.#enterRoom(signaling, false);
       abort.signal.throwIfAborted();
       this.#setState('joined');
+      this.#startStats();
+      globalThis.addEventListener?.('pagehide', this.#onPageHide);
     } catch (error) {
       if (abort.signal.aborted) return;
       const rtcError =
@@ -141,7 +224,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     }
   }
 
-  /** Leaves the call and releases camera and microphone. Safe to call at any time, more than once. */
+  /** Leaves the call and releases camera, microphone and screen. Safe to call at any time, more than once. */
   async leave(reason: LeaveReason = 'user'): Promise<void> {
     this.#abort?.abort(new RtcError('connection-failed', 'The call was left'));
     this.#abort = null;
@@ -168,7 +251,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
   async setCamera(on: boolean): Promise<void> {
     this.#write({ camera: on });
     if (!on && this.#videoTrack) {
-      this.#videoTrack.stop();
+      this.#stopTrack(this.#videoTrack);
       this.#videoTrack = null;
       await this.#updatePeerMedia();
     }
@@ -182,6 +265,194 @@ export class Call extends TypedEventTarget<CallEventMap> {
     if (this.#snapshot.selfId) this.#signaling?.update({ name });
   }
 
+  /**
+   * Shares a screen, window or tab (the browser asks which). Others see it as its own
+   * stream. Stopping through the browser's own "Stop sharing" is handled too.
+   */
+  async startScreenShare(): Promise<void> {
+    if (this.#snapshot.screenStream) return;
+    let stream: MediaStream;
+    try {
+      stream = await captureScreen();
+    } catch (error) {
+      this.#report(error as RtcError);
+      throw error;
+    }
+    const track = stream.getVideoTracks()[0];
+    track?.addEventListener('ended', this.#onScreenEnded);
+    this.#write({ screenStream: stream, screenSharing: true });
+    await this.#updatePeerMedia();
+    this.#announceMedia();
+  }
+
+  /** Stops sharing the screen. Idempotent. */
+  async stopScreenShare(): Promise<void> {
+    const stream = this.#snapshot.screenStream;
+    if (!stream) return;
+    for (const track of stream.getTracks()) {
+      track.removeEventListener('ended', this.#onScreenEnded);
+      track.stop();
+    }
+    this.#write({ screenStream: null, screenSharing: false });
+    await this.#updatePeerMedia();
+    this.#announceMedia();
+  }
+
+  /**
+   * Sends a chat message to everyone in the call, over each peer's data channel. Returns
+   * the message as it appears in `snapshot.chat`.
+   */
+  sendChat(text: string): ChatMessage {
+    const wire: ChatWire = { id: randomId(12), text: normalizeChatText(text), sentAt: Date.now() };
+    for (const peer of this.#peers.values()) peer.sendChat(wire);
+    const message = Object.freeze({
+      ...wire,
+      from: this.#snapshot.selfId ?? '',
+      fromName: this.#snapshot.name,
+      self: true,
+    });
+    this.#addChat(message);
+    return message;
+  }
+
+  /**
+   * Sends a file to everyone in the call. It is read in slices, so a large file is never
+   * held in memory; each receiver checks its SHA-256 before accepting it. Resolves when
+   * every receiver has it.
+   */
+  async sendFile(file: Blob & { name?: string }, options: SendFileOptions = {}): Promise<void> {
+    const maxSize = this.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
+    const name = file.name ?? 'file';
+    if (file.size > maxSize) {
+      throw new RtcError('invalid-input', `“${name}” is larger than the ${formatBytes(maxSize)} limit`);
+    }
+    const peers = [...this.#peers.values()].filter((p) => p.connectionState === 'connected');
+    if (peers.length === 0) throw new RtcError('connection-failed', 'Nobody is connected to receive the file');
+    const id = randomId(12);
+    const abort = new AbortController();
+    options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
+    this.#transferAborts.set(id, abort);
+    const progress = new Map<string, number>(peers.map((p) => [p.id, 0]));
+    const report = (): void => {
+      const transferred = progress.size ? Math.min(...progress.values()) : file.size;
+      this.#updateTransfer(id, { transferred });
+      options.onProgress?.({ transferred, total: file.size });
+    };
+    this.#addTransfer({
+      id,
+      direction: 'send',
+      peerId: null,
+      peerName: '',
+      name,
+      type: file.type,
+      size: file.size,
+      transferred: 0,
+      state: 'active',
+      error: null,
+      blob: null,
+    });
+    const results = await Promise.allSettled(
+      peers.map((peer) => {
+        // One receiver leaving ends its part only; the others keep receiving.
+        const part = this.#trackPeerTransfer(peer.id, abort.signal);
+        return sendFile(peer.pc, file, { id, name, type: file.type }, {
+          signal: part.signal,
+          onProgress: ({ transferred }) => {
+            progress.set(peer.id, transferred);
+            report();
+          },
+        }).finally(() => {
+          progress.delete(peer.id);
+          this.#untrackPeerTransfer(peer.id, part);
+        });
+      }),
+    );
+    this.#transferAborts.delete(id);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure && (abort.signal.aborted || results.every((r) => r.status === 'rejected'))) {
+      const cancelled = abort.signal.aborted;
+      this.#updateTransfer(id, { state: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : errorText(failure.reason) });
+      throw failure.reason;
+    }
+    this.#updateTransfer(id, { state: 'done', transferred: file.size });
+  }
+
+  /** An abort controller for one peer's part of a transfer, aborted with the transfer or when the peer goes. */
+  #trackPeerTransfer(peerId: string, transfer: AbortSignal): AbortController {
+    const part = new AbortController();
+    transfer.addEventListener('abort', () => part.abort(transfer.reason), { once: true });
+    if (transfer.aborted) part.abort(transfer.reason);
+    const parts = this.#peerTransfers.get(peerId) ?? new Set<AbortController>();
+    parts.add(part);
+    this.#peerTransfers.set(peerId, parts);
+    return part;
+  }
+
+  #untrackPeerTransfer(peerId: string, part: AbortController): void {
+    this.#peerTransfers.get(peerId)?.delete(part);
+  }
+
+  #abortPeerTransfers(peerId: string): void {
+    for (const part of this.#peerTransfers.get(peerId) ?? []) part.abort(new RtcError('connection-failed', 'The other side left the call'));
+    this.#peerTransfers.delete(peerId);
+  }
+
+  /** Cancels a file transfer in either direction. */
+  cancelTransfer(id: string): void {
+    const abort = this.#transferAborts.get(id);
+    if (!abort) return;
+    this.#updateTransfer(id, { state: 'cancelled' });
+    abort.abort(new RtcError('connection-failed', 'The transfer was cancelled'));
+  }
+
+  /**
+   * Switches camera, microphone or speaker. Camera and microphone change mid-call
+   * without renegotiating (the remote tile does not flicker); the choice is remembered.
+   */
+  async selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    const previous = this.#snapshot.selectedDevices;
+    this.#write({ selectedDevices: Object.freeze({ ...previous, [kind]: deviceId }) });
+    rememberDevice(kind, deviceId);
+    const flag = kind === 'audioinput' ? 'microphone' : 'camera';
+    const current = kind === 'audioinput' ? this.#audioTrack : kind === 'videoinput' ? this.#videoTrack : null;
+    // A speaker needs no capture; a device that is off is switched when it is turned on again.
+    if (kind === 'audiooutput' || !current || !this.#snapshot[flag]) return;
+    let track: MediaStreamTrack;
+    try {
+      // `exact`: the person chose this one; `ideal` would let the browser keep the default.
+      track = await captureTrack(kind === 'audioinput' ? 'audio' : 'video', { ...this.#constraints(kind), deviceId: { exact: deviceId } });
+    } catch (error) {
+      this.#write({ selectedDevices: previous });
+      rememberDevice(kind, previous[kind]);
+      this.#report(error as RtcError);
+      throw error;
+    }
+    track.enabled = current.enabled;
+    this.#watchTrack(track);
+    if (kind === 'audioinput') this.#audioTrack = track;
+    else this.#videoTrack = track;
+    await this.#updatePeerMedia();
+    this.#stopTrack(current);
+    void this.#refreshDevices();
+  }
+
+  /** Connection figures per participant: round-trip time, loss, bitrate and quality. */
+  async getStats(): Promise<ParticipantStats[]> {
+    const peers = [...this.#peers.values()];
+    const samples = await Promise.all(peers.map((peer) => peer.sample()));
+    this.#publishParticipants();
+    return peers.flatMap((peer, i) => {
+      const sample = samples[i];
+      return sample ? [{ participantId: peer.id, ...sample.stats, report: sample.report }] : [];
+    });
+  }
+
+  /** Tells everyone this device is (or stopped) recording, so they see an indicator. */
+  setRecording(on: boolean): void {
+    this.#write({ recording: on });
+    this.#announceMedia();
+  }
+
   // ---- media ----
 
   /** Captures what the options ask for, once. Returns the failure, if any, after reporting it. */
@@ -190,32 +461,33 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#mediaRequested = true;
     const wantCamera = this.#snapshot.camera;
     const { tracks, error } = await captureMedia({
-      audio: this.options.audio ?? true,
-      video: wantCamera ? this.options.video ?? true : false,
+      audio: this.options.audio === false ? false : this.#constraints('audioinput'),
+      video: wantCamera && this.options.video !== false ? this.#constraints('videoinput') : false,
     });
-    if (this.#snapshot.state === 'left') {
+    if (this.#snapshot.state === 'left' || !this.#mediaRequested) {
       for (const track of tracks) track.stop();
       return null;
     }
     this.#audioTrack = tracks.find((t) => t.kind === 'audio') ?? null;
     this.#videoTrack = tracks.find((t) => t.kind === 'video') ?? null;
+    for (const track of tracks) this.#watchTrack(track);
     if (this.#audioTrack) this.#audioTrack.enabled = this.#snapshot.microphone;
     this.#write({
       microphone: this.#audioTrack ? this.#snapshot.microphone : false,
       camera: this.#videoTrack ? this.#snapshot.camera : false,
     });
     this.#refreshLocalStream();
+    this.#watchDevices(true);
     if (error) this.#report(error);
     return error;
   }
 
-  #releaseMedia(): void {
-    this.#audioTrack?.stop();
-    this.#videoTrack?.stop();
-    this.#audioTrack = null;
-    this.#videoTrack = null;
-    this.#mediaRequested = false;
-    this.#refreshLocalStream();
+  /** The constraints for one kind, with the chosen device when there is one. */
+  #constraints(kind: 'audioinput' | 'videoinput'): MediaTrackConstraints {
+    const option = kind === 'audioinput' ? this.options.audio : this.options.video;
+    const base = typeof option === 'object' ? option : {};
+    const deviceId = this.#snapshot.selectedDevices[kind];
+    return deviceId ? { ...base, deviceId: { ideal: deviceId } } : base;
   }
 
   /**
@@ -228,7 +500,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     if (!this.#mediaRequested) return true;
     let track: MediaStreamTrack;
     try {
-      track = await captureTrack(kind, (kind === 'audio' ? this.options.audio : this.options.video) ?? true);
+      track = await captureTrack(kind, this.#constraints(kind === 'audio' ? 'audioinput' : 'videoinput'));
     } catch (error) {
       this.#write({ [flag]: false });
       this.#report(error as RtcError);
@@ -240,14 +512,89 @@ export class Call extends TypedEventTarget<CallEventMap> {
       track.stop();
       return false;
     }
+    this.#watchTrack(track);
     if (kind === 'audio') this.#audioTrack = track;
     else this.#videoTrack = track;
     await this.#updatePeerMedia();
+    void this.#refreshDevices();
     return true;
   }
 
+  #releaseMedia(): void {
+    for (const track of [this.#audioTrack, this.#videoTrack]) if (track) this.#stopTrack(track);
+    this.#audioTrack = null;
+    this.#videoTrack = null;
+    this.#mediaRequested = false;
+    void this.stopScreenShare();
+    this.#watchDevices(false);
+    this.#refreshLocalStream();
+  }
+
+  /** Notices a device that goes away (unplugged) while in use. */
+  #watchTrack(track: MediaStreamTrack): void {
+    track.addEventListener('ended', this.#onTrackEnded);
+  }
+
+  /** Stops a track on purpose, so its `ended` is not taken for an unplugged device. */
+  #stopTrack(track: MediaStreamTrack): void {
+    track.removeEventListener('ended', this.#onTrackEnded);
+    track.stop();
+  }
+
+  /** A device was unplugged mid-call: fall back to another of its kind, and say so. */
+  readonly #onTrackEnded = async (event: Event): Promise<void> => {
+    const track = event.target as MediaStreamTrack;
+    const kind = track.kind === 'audio' ? 'audioinput' : 'videoinput';
+    const flag = track.kind === 'audio' ? 'microphone' : 'camera';
+    if (track === this.#audioTrack) this.#audioTrack = null;
+    else if (track === this.#videoTrack) this.#videoTrack = null;
+    else return;
+    await this.#refreshDevices();
+    const lost = this.#snapshot.selectedDevices[kind];
+    const fallback = this.#snapshot.devices[kind].find((d) => d.deviceId !== lost);
+    this.#report(
+      new RtcError('no-device', `The ${track.kind === 'audio' ? 'microphone' : 'camera'} was disconnected${fallback ? `; switched to ${fallback.label || 'another one'}` : ''}`),
+    );
+    this.#write({ selectedDevices: Object.freeze({ ...this.#snapshot.selectedDevices, [kind]: fallback?.deviceId ?? null }) });
+    if (!fallback) {
+      this.#write({ [flag]: false });
+      await this.#updatePeerMedia();
+      this.#announceMedia();
+      return;
+    }
+    await this.#captureAgain(track.kind as 'audio' | 'video');
+    if (track.kind === 'audio' && this.#audioTrack) this.#audioTrack.enabled = this.#snapshot.microphone;
+  };
+
+  #watchDevices(on: boolean): void {
+    if (on === this.#watchingDevices || !navigator.mediaDevices) return;
+    this.#watchingDevices = on;
+    if (on) {
+      navigator.mediaDevices.addEventListener('devicechange', this.#onDeviceChange);
+      void this.#refreshDevices();
+    } else {
+      navigator.mediaDevices.removeEventListener('devicechange', this.#onDeviceChange);
+    }
+  }
+
+  readonly #onDeviceChange = (): void => {
+    void this.#refreshDevices();
+  };
+
+  async #refreshDevices(): Promise<void> {
+    try {
+      this.#write({ devices: await listDevices() });
+    } catch {
+      // Listing devices is a nicety; the call goes on without it.
+    }
+  }
+
+  readonly #onScreenEnded = (): void => {
+    void this.stopScreenShare();
+  };
+
   #localMedia(): LocalMedia {
-    return { stream: this.#sendStream, audio: this.#audioTrack, video: this.#videoTrack };
+    return { stream: this.#sendStream, audio: this.#audioTrack, video: this.#videoTrack, screen: this.#snapshot.screenStream };
   }
 
   /** A fresh preview stream per change, so views see a new object and attach it again. */
@@ -264,8 +611,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   #announceMedia(): void {
     if (!this.#snapshot.selfId) return;
-    const { microphone, camera, screenSharing } = this.#snapshot;
-    this.#signaling?.update({ microphone, camera, screenSharing });
+    const { microphone, camera, screenSharing, screenStream, recording } = this.#snapshot;
+    this.#signaling?.update({ microphone, camera, screenSharing, screenStreamId: screenStream?.id ?? null, recording });
   }
 
   // ---- signaling ----
@@ -275,11 +622,19 @@ export class Call extends TypedEventTarget<CallEventMap> {
     if (!url) throw new RtcError('signaling-unreachable', 'No signal server URL was given');
     return new SignalingClient(url, {
       onParticipantJoined: (info) => {
+        const known = this.#participants.has(info.id);
         const participant = this.#upsertParticipant(info);
-        if (participant) this.emit('participantjoined', { participant });
+        if (!participant) return;
+        if (!known) this.emit('participantjoined', { participant });
+        // Back after we dropped them: their side may still hold the old connection, so we
+        // start the new one (it is recognisable by its new fingerprint).
+        if (this.#departed.has(info.id) && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
       },
       onParticipantUpdated: (info) => void this.#upsertParticipant(info),
-      onParticipantLeft: ({ id }) => this.#removeParticipant(id),
+      onParticipantLeft: ({ id }) => {
+        this.#departed.set(id, fingerprintOf(this.#peers.get(id)?.pc.remoteDescription?.sdp));
+        this.#removeParticipant(id);
+      },
       onSignal: (signal) => this.#onSignal(signal),
       onServerError: (error) => console.warn(`rtc-elements: the signal server refused a message: ${error.message}`),
       onConnectionLost: () => {
@@ -289,32 +644,40 @@ export class Call extends TypedEventTarget<CallEventMap> {
     });
   }
 
-  async #enterRoom(signaling: SignalingClient): Promise<void> {
-    const { microphone, camera, screenSharing, name } = this.#snapshot;
+  async #enterRoom(signaling: SignalingClient, resume: boolean): Promise<void> {
+    const { microphone, camera, screenSharing, screenStream, name, recording, selfId } = this.#snapshot;
     const answer = await signaling.join({
       room: this.options.room,
       name,
       ...(this.options.token ? { token: this.options.token } : {}),
-      media: { microphone, camera, screenSharing },
+      media: { microphone, camera, screenSharing, screenStreamId: screenStream?.id ?? null, recording },
+      session: resume && selfId ? { key: this.#sessionKey, id: selfId } : { key: this.#sessionKey },
     });
     this.#iceServers = [...(this.options.iceServers ?? []), ...answer.iceServers.map(toRtcIceServer)];
+    if (!answer.resumed || answer.selfId !== selfId) {
+      // A new identity: every peer knew us by the old one, so start afresh.
+      this.#closePeers();
+      this.#participants.clear();
+    }
     this.#write({ selfId: answer.selfId });
+    const listed = new Set(answer.participants.map((p) => p.id));
     for (const info of answer.participants) {
       this.#participants.set(info.id, info);
-      // The newcomer offers to everyone already there.
-      this.#createPeer(info.id, true);
+      this.#cancelRejoinWait(info.id);
+      // The newcomer offers to everyone already there; a working connection is kept.
+      if (!this.#peers.has(info.id)) this.#createPeer(info.id, true);
     }
+    // Those we still talk to but the server does not list yet may be rejoining too.
+    for (const id of this.#participants.keys()) if (!listed.has(id)) this.#awaitRejoin(id);
     this.#publishParticipants();
   }
 
-  /** The server came back: join again and connect afresh. */
+  /** The server connection came back: take our id back and keep every working peer connection. */
   async #rejoin(): Promise<void> {
     const signaling = this.#signaling;
     if (!signaling || this.#snapshot.state !== 'reconnecting') return;
-    this.#closePeers();
-    this.#participants.clear();
     try {
-      await this.#enterRoom(signaling);
+      await this.#enterRoom(signaling, true);
       if (this.#snapshot.state === 'reconnecting') this.#setState('joined');
     } catch (error) {
       this.#teardownConnections();
@@ -322,14 +685,47 @@ export class Call extends TypedEventTarget<CallEventMap> {
     }
   }
 
+  #awaitRejoin(id: string): void {
+    if (this.#awaitingRejoin.has(id)) return;
+    this.#awaitingRejoin.set(
+      id,
+      setTimeout(() => {
+        this.#awaitingRejoin.delete(id);
+        this.#removeParticipant(id);
+      }, REJOIN_GRACE_MS),
+    );
+  }
+
+  #cancelRejoinWait(id: string): void {
+    clearTimeout(this.#awaitingRejoin.get(id));
+    this.#awaitingRejoin.delete(id);
+  }
+
   #onSignal({ from, data }: RelayedSignal): void {
     let peer = this.#peers.get(from);
+    const offer = data.kind === 'description' && data.description.type === 'offer' ? fingerprintOf(data.description.sdp) : undefined;
+    if (offer !== undefined) {
+      // An offer from a connection we already dropped: ignore it, a fresh one is on its way.
+      if (offer !== null && this.#departed.get(from) === offer) return;
+      // An offer from a new connection of theirs (they dropped ours): start over with it.
+      const current = fingerprintOf(peer?.pc.remoteDescription?.sdp);
+      if (peer && current && offer && current !== offer) {
+        peer.close();
+        this.#peers.delete(from);
+        peer = undefined;
+      }
+    }
     if (!peer) {
       if (!this.#participants.has(from)) return;
       peer = this.#createPeer(from, false);
     }
     void peer.handleSignal(data);
   }
+
+  /** Closing the tab: say goodbye at once, so others do not wait for a timeout. */
+  readonly #onPageHide = (): void => {
+    void this.leave();
+  };
 
   // ---- peers ----
 
@@ -347,6 +743,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
       local: this.#localMedia(),
       send: (data) => this.#signaling?.signal(id, data),
       onChange: () => this.#publishParticipants(),
+      onChat: (wire) => this.#receiveChat(id, wire),
+      onDataChannel: (channel) => this.#onDataChannel(id, channel),
       onError: (error) => console.warn(`rtc-elements: negotiation with ${id} failed`, error),
     });
     this.#peers.set(id, peer);
@@ -355,6 +753,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   #upsertParticipant(info: ParticipantInfo): ParticipantSnapshot | undefined {
     if (info.id === this.#snapshot.selfId) return undefined;
+    this.#cancelRejoinWait(info.id);
     this.#participants.set(info.id, info);
     this.#publishParticipants();
     return this.#snapshot.participants.find((p) => p.id === info.id);
@@ -362,7 +761,9 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   #removeParticipant(id: string): void {
     const participant = this.#snapshot.participants.find((p) => p.id === id);
+    this.#cancelRejoinWait(id);
     this.#participants.delete(id);
+    this.#abortPeerTransfers(id);
     this.#peers.get(id)?.close();
     this.#peers.delete(id);
     this.#publishParticipants();
@@ -370,16 +771,25 @@ export class Call extends TypedEventTarget<CallEventMap> {
   }
 
   #closePeers(): void {
-    for (const peer of this.#peers.values()) peer.close();
+    for (const peer of this.#peers.values()) {
+      this.#abortPeerTransfers(peer.id);
+      peer.close();
+    }
     this.#peers.clear();
   }
 
   #teardownConnections(): void {
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    clearInterval(this.#statsTimer);
+    for (const timer of this.#awaitingRejoin.values()) clearTimeout(timer);
+    this.#awaitingRejoin.clear();
+    for (const abort of this.#transferAborts.values()) abort.abort(new RtcError('connection-failed', 'The call ended'));
+    this.#departed.clear();
     this.#closePeers();
     this.#participants.clear();
     this.#signaling?.close();
     this.#signaling = null;
-    this.#write({ selfId: null, participants: [] });
+    this.#write({ selfId: null, participants: [], activeSpeaker: null });
   }
 
   #publishParticipants(): void {
@@ -389,15 +799,111 @@ export class Call extends TypedEventTarget<CallEventMap> {
         id: info.id,
         name: info.name,
         stream: peer?.stream ?? null,
-        screenStream: null,
+        screenStream: info.screenSharing ? peer?.screenStream ?? null : null,
         microphone: info.microphone,
         camera: info.camera,
         screenSharing: info.screenSharing,
         connectionState: peer?.connectionState ?? 'connecting',
-        quality: 'unknown',
+        quality: peer?.stats?.quality ?? 'unknown',
+        recording: info.recording ?? false,
       };
     });
     this.#write({ participants });
+  }
+
+  // ---- chat and files ----
+
+  #receiveChat(from: string, wire: ChatWire): void {
+    const sender = this.#participants.get(from);
+    if (!sender) return;
+    const message: ChatMessage = Object.freeze({ ...wire, from, fromName: sender.name, self: false });
+    this.#addChat(message);
+  }
+
+  #addChat(message: ChatMessage): void {
+    this.#write({ chat: [...this.#snapshot.chat, message] });
+    this.emit('chatmessage', { message });
+  }
+
+  #onDataChannel(from: string, channel: RTCDataChannel): void {
+    if (channel.label !== FILE_CHANNEL_LABEL) {
+      channel.close();
+      return;
+    }
+    const abort = this.#trackPeerTransfer(from, new AbortController().signal);
+    let id = '';
+    void receiveFile(channel, {
+      maxSize: this.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      signal: abort.signal,
+      onOffer: (offer) => {
+        id = offer.id;
+        this.#transferAborts.set(id, abort);
+        this.#addTransfer({
+          id,
+          direction: 'receive',
+          peerId: from,
+          peerName: this.#participants.get(from)?.name ?? '',
+          name: offer.name,
+          type: offer.type,
+          size: offer.size,
+          transferred: 0,
+          state: 'active',
+          error: null,
+          blob: null,
+        });
+      },
+      onProgress: ({ transferred }) => this.#updateTransfer(id, { transferred }),
+    }).then(
+      (file) => {
+        this.#updateTransfer(file.id, { state: 'done', transferred: file.size, blob: file.blob });
+        this.emit('filereceived', { file: { ...file, from } });
+      },
+      (error: unknown) => {
+        if (!id) return;
+        const cancelled = this.#transferState(id) === 'cancelled' || /cancel/i.test(errorText(error));
+        this.#updateTransfer(id, { state: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : errorText(error) });
+      },
+    ).finally(() => {
+      if (id) this.#transferAborts.delete(id);
+      this.#untrackPeerTransfer(from, abort);
+    });
+  }
+
+  #addTransfer(transfer: FileTransferSnapshot): void {
+    this.#write({ transfers: [...this.#snapshot.transfers, transfer] });
+  }
+
+  #transferState(id: string): FileTransferSnapshot['state'] | undefined {
+    return this.#snapshot.transfers.find((t) => t.id === id)?.state;
+  }
+
+  #updateTransfer(id: string, patch: Partial<FileTransferSnapshot>): void {
+    const transfers = this.#snapshot.transfers;
+    const index = transfers.findIndex((t) => t.id === id);
+    const current = transfers[index];
+    // A finished transfer keeps its outcome; late progress or a second verdict is ignored.
+    if (!current || current.state !== 'active') return;
+    const next = [...transfers];
+    next[index] = { ...current, ...patch };
+    this.#write({ transfers: next });
+  }
+
+  // ---- quality and speaking ----
+
+  #startStats(): void {
+    clearInterval(this.#statsTimer);
+    this.#statsTimer = setInterval(() => void this.#sampleAll(), STATS_INTERVAL_MS);
+  }
+
+  async #sampleAll(): Promise<void> {
+    const peers = [...this.#peers.values()];
+    await Promise.all(peers.map((peer) => peer.sample().catch(() => null)));
+    const loudest = peers.reduce<RemotePeer | null>((best, peer) => (peer.audioLevel > (best?.audioLevel ?? SPEAKING_LEVEL) ? peer : best), null);
+    const speaking = this.#participants.get(loudest?.id ?? '')?.microphone ? loudest!.id : null;
+    // Keep the last speaker highlighted through pauses, until someone else speaks.
+    const activeSpeaker = speaking ?? (this.#participants.has(this.#snapshot.activeSpeaker ?? '') ? this.#snapshot.activeSpeaker : null);
+    if (activeSpeaker !== this.#snapshot.activeSpeaker) this.#write({ activeSpeaker });
+    this.#publishParticipants();
   }
 
   // ---- state ----
@@ -427,6 +933,32 @@ export class Call extends TypedEventTarget<CallEventMap> {
   }
 }
 
+/** The DTLS certificate fingerprint in an SDP: it names one peer connection. */
+function fingerprintOf(sdp: string | undefined): string | null {
+  return (sdp && /^a=fingerprint:(.+)$/m.exec(sdp)?.[1]?.trim()) || null;
+}
+
 function toRtcIceServer(server: IceServerInfo): RTCIceServer {
   return { ...server };
+}
+
+/** A random url-safe id of `bytes` random bytes. */
+function randomId(bytes: number): string {
+  const data = crypto.getRandomValues(new Uint8Array(bytes));
+  return btoa(String.fromCharCode(...data)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Math.round(value * 10) / 10} ${units[unit]}`;
 }

@@ -5,7 +5,7 @@ import { RtcCall } from '../../src/components/call/call.js';
 
 describe('guarded definitions', () => {
   it('defines every tag of the library', () => {
-    for (const tag of ['rtc-call', 'rtc-local-video', 'rtc-remote-video', 'rtc-participant-grid', 'rtc-controls', 'rtc-prejoin']) {
+    for (const tag of ['rtc-call', 'rtc-local-video', 'rtc-remote-video', 'rtc-participant-grid', 'rtc-controls', 'rtc-prejoin', 'rtc-chat', 'rtc-device-picker']) {
       expect(customElements.get(tag), tag).to.be.a('function');
     }
     expect(customElements.get('rtc-call')).to.equal(RtcCall);

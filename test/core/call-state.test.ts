@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { assertTransition, canTransition, freezeSnapshot, toConnectionState, type CallState } from '../../src/core/call-state.js';
+import { NO_DEVICES, NO_SELECTION } from '../../src/core/media/devices.js';
 
 const STATES: CallState[] = ['idle', 'joining', 'joined', 'reconnecting', 'left', 'failed'];
 
@@ -50,6 +51,12 @@ describe('call state transitions', () => {
       camera: true,
       screenSharing: false,
       error: null,
+      chat: [],
+      transfers: [],
+      devices: NO_DEVICES,
+      selectedDevices: NO_SELECTION,
+      activeSpeaker: null,
+      recording: false,
       participants: [
         {
           id: 'b',
@@ -61,12 +68,15 @@ describe('call state transitions', () => {
           screenSharing: false,
           connectionState: 'connected',
           quality: 'unknown',
+          recording: false,
         },
       ],
     });
     assert.ok(Object.isFrozen(snapshot));
     assert.ok(Object.isFrozen(snapshot.participants));
     assert.ok(Object.isFrozen(snapshot.participants[0]));
+    assert.ok(Object.isFrozen(snapshot.chat));
+    assert.ok(Object.isFrozen(snapshot.transfers));
     assert.throws(() => {
       (snapshot as { state: string }).state = 'left';
     }, TypeError);

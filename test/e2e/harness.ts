@@ -16,9 +16,16 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `rtc-signal-server` on a free port and waits for its `listening on` line. */
-export async function startSignalServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['dist/server/signal-server/cli.js', '--port', '0'], {
+/** Kills a server without a goodbye (SIGKILL), as a crash or an OOM kill would. */
+export async function killServer(server: RunningServer): Promise<void> {
+  if (server.process.exitCode !== null || server.process.signalCode !== null) return;
+  server.process.kill('SIGKILL');
+  await once(server.process, 'exit');
+}
+
+/** Starts `rtc-signal-server` (on a free port unless `port` is given) and waits for its `listening on` line. */
+export async function startSignalServer(env: Record<string, string> = {}, port = 0): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['dist/server/signal-server/cli.js', '--port', String(port)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,7 +51,7 @@ export async function startSignalServer(env: Record<string, string> = {}): Promi
     url,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
@@ -174,6 +181,36 @@ export function remoteAudioLevel(page: Page, name: string, ms = 2500): Promise<n
     },
     { name, ms },
   );
+}
+
+/** The `<rtc-call>` element's `Call` on a page, for reading its snapshot the way a page script would. */
+export function callSnapshot<T>(page: Page, read: string): Promise<T> {
+  return page.evaluate(`(() => { const s = document.querySelector('rtc-call').call.snapshot; return (${read}); })()`) as Promise<T>;
+}
+
+/** A remote tile on `page`, found by the participant's name. */
+export function remoteTile(page: Page, name: string, options: { screen?: boolean } = {}) {
+  const selector = options.screen ? 'rtc-remote-video[screen]' : 'rtc-remote-video:not([screen])';
+  return page.locator(selector, { has: page.locator('[part~="name"]', { hasText: name }) });
+}
+
+/** Frames decoded so far by the first video inside `locator`. */
+export async function framesOf(locator: import('playwright-core').Locator): Promise<number> {
+  return locator.locator('video').first().evaluate((v: HTMLVideoElement) => (v.videoWidth > 0 ? v.getVideoPlaybackQuality().totalVideoFrames : 0));
+}
+
+/** Waits until the first video inside `locator` shows `count` new frames. */
+export async function waitForFrames(locator: import('playwright-core').Locator, count = 10, timeout = 15000): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let start = -1;
+  let now = 0;
+  while (Date.now() < deadline) {
+    now = await framesOf(locator).catch(() => 0);
+    if (now > 0 && start < 0) start = now;
+    if (start >= 0 && now >= start + count) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`video not moving: ${start} -> ${now} frames`);
 }
 
 /** Serves one HTML page from its own origin, for embedding tests. */

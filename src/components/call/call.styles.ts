@@ -20,9 +20,78 @@ export const callStyles = css`
     min-height: inherit;
     padding: var(--_gap);
   }
-  .stage {
+  .body {
     flex: 1;
     min-height: 0;
+    display: flex;
+    gap: var(--_gap);
+  }
+  .stage {
+    flex: 1;
+    min-width: 0;
+    min-height: 0;
+  }
+  .panel {
+    width: var(--rtc-panel-width, 320px);
+    max-width: 100%;
+    display: flex;
+    flex-direction: column;
+    gap: var(--_gap);
+    padding: var(--_gap);
+    background: var(--_surface);
+    border-radius: var(--_radius);
+    min-height: 0;
+  }
+  .panel header {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+  }
+  .panel h2 {
+    margin: 0;
+    font-size: 1.05rem;
+  }
+  .panel > :not(header) {
+    flex: 1;
+    min-height: 0;
+  }
+  .panel .download {
+    flex: 0;
+  }
+  .close {
+    border: 0;
+    background: transparent;
+    color: var(--_text);
+    font-size: 1.4rem;
+    line-height: 1;
+  }
+  .recording {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 0;
+    padding: 6px 12px;
+    border-radius: calc(var(--_radius) / 2);
+    background: color-mix(in srgb, var(--_danger) 18%, var(--_surface));
+    font-weight: 600;
+  }
+  .recording .dot {
+    width: 10px;
+    height: 10px;
+    border-radius: 50%;
+    background: var(--_danger);
+  }
+  .download {
+    color: var(--_text);
+  }
+  @media (max-width: 700px) {
+    .body {
+      flex-direction: column;
+    }
+    .panel {
+      width: auto;
+      max-height: 50%;
+    }
   }
   .center {
     flex: 1;

@@ -6,11 +6,13 @@ export const controlsStyles = css`
   }
   .toolbar {
     display: flex;
+    flex-wrap: wrap;
     justify-content: center;
     gap: var(--_gap);
     padding: var(--_gap);
   }
   button {
+    position: relative;
     display: inline-grid;
     place-items: center;
     width: 48px;
@@ -23,13 +25,31 @@ export const controlsStyles = css`
   button:hover {
     filter: brightness(1.15);
   }
-  button[aria-pressed='false'] {
+  .device[aria-pressed='false'] {
     background: var(--rtc-control-off-background, var(--_danger));
     color: #fff;
+  }
+  .panel[aria-pressed='true'] {
+    background: var(--rtc-control-active-background, var(--_accent));
+    color: var(--_accent-text);
   }
   button:disabled {
     opacity: 0.5;
     cursor: default;
+  }
+  .badge {
+    position: absolute;
+    top: -2px;
+    right: -2px;
+    min-width: 20px;
+    height: 20px;
+    padding: 0 5px;
+    border-radius: 10px;
+    background: var(--_danger);
+    color: #fff;
+    font-size: 0.75rem;
+    line-height: 20px;
+    font-weight: 700;
   }
   .leave {
     width: 64px;

@@ -1,7 +1,10 @@
 import { css } from 'lit';
 
 export const localVideoStyles = css`
-  video {
+  video:not(.screen) {
     transform: scaleX(var(--rtc-local-mirror, -1));
+  }
+  video.screen {
+    object-fit: contain;
   }
 `;

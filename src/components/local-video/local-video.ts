@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { query } from 'lit/decorators.js';
+import { property, query } from 'lit/decorators.js';
 import { CallElement } from '../shared/call-element.js';
 import { micOffIcon } from '../shared/icons.js';
 import { attachStream } from '../shared/media-binding.js';
@@ -21,14 +21,25 @@ import { localVideoStyles } from './local-video.styles.js';
  * @cssprop --rtc-tile-aspect-ratio - tile shape (default 16 / 9)
  * @cssprop --rtc-video-fit - `cover` (default) or `contain`
  * @cssprop --rtc-local-mirror - `-1` mirrors the preview (default), `1` does not
+ *
+ * With `screen`, it shows this device's screen share instead (not mirrored).
  */
 export class RtcLocalVideo extends CallElement {
   static override styles = [tokens, tileStyles, localVideoStyles];
+
+  /** Show this device's screen share instead of the camera. */
+  @property({ type: Boolean, reflect: true }) screen = false;
 
   @query('video') private video!: HTMLVideoElement;
 
   protected override render(): unknown {
     const snapshot = this.controller.snapshot;
+    if (this.screen) {
+      return html`<div part="tile" class="tile" role="group" aria-label=${this.t('tile.yourScreen')}>
+        <video part="video" class="screen" autoplay playsinline muted></video>
+        <div part="label" class="label"><span part="name" class="name">${this.t('tile.yourScreen')}</span></div>
+      </div>`;
+    }
     const name = snapshot?.name ?? '';
     const showVideo = Boolean(snapshot?.camera && snapshot.localStream?.getVideoTracks().length);
     const label = name ? this.t('tile.you', { name }) : this.t('tile.youUnnamed');
@@ -48,6 +59,7 @@ export class RtcLocalVideo extends CallElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    void attachStream(this.video, this.controller.snapshot?.localStream ?? null);
+    const snapshot = this.controller.snapshot;
+    void attachStream(this.video, (this.screen ? snapshot?.screenStream : snapshot?.localStream) ?? null);
   }
 }

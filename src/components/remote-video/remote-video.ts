@@ -1,17 +1,20 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
-import type { ConnectionState, ParticipantSnapshot } from '../../core/call-state.js';
+import type { ConnectionState, ParticipantSnapshot, Quality } from '../../core/call-state.js';
 import { CallElement } from '../shared/call-element.js';
 import { micOffIcon } from '../shared/icons.js';
-import { attachStream } from '../shared/media-binding.js';
+import { applySpeaker, attachStream } from '../shared/media-binding.js';
 import { tokens } from '../shared/styles.js';
 import { initials, tileStyles } from '../shared/tile.styles.js';
 import { remoteVideoStyles } from './remote-video.styles.js';
 
 const CONNECTION_STATES: readonly ConnectionState[] = ['connecting', 'connected', 'reconnecting', 'failed'];
+const QUALITY_BARS: Record<Quality, number> = { good: 3, fair: 2, poor: 1, unknown: 0 };
 
 /**
- * @summary One remote participant's video and audio, with name and state badges.
+ * @summary One remote participant's video and audio, with name, connection and quality badges.
+ *
+ * With `screen`, it shows the participant's screen share instead (no audio).
  *
  * @csspart tile - the tile around everything
  * @csspart video - the `<video>` (it also plays the participant's audio)
@@ -19,21 +22,25 @@ const CONNECTION_STATES: readonly ConnectionState[] = ['connecting', 'connected'
  * @csspart label - the name badge
  * @csspart name - the name inside the badge
  * @csspart mic-off - the muted-microphone indicator
+ * @csspart quality - the connection quality bars
  * @csspart state - the connection badge (connecting, reconnecting, failed)
  * @csspart unmute-button - shown when the browser blocked sound until a click
  *
  * @cssprop --rtc-tile-background - tile background behind the video
  * @cssprop --rtc-tile-aspect-ratio - tile shape (default 16 / 9)
  * @cssprop --rtc-video-fit - `cover` (default) or `contain`
+ * @cssprop --rtc-speaking-outline - the outline of the active speaker's tile
  *
  * Custom states: `:state(connecting)`, `:state(connected)`, `:state(reconnecting)`,
- * `:state(failed)`, `:state(muted)`, `:state(camera-off)`.
+ * `:state(failed)`, `:state(muted)`, `:state(camera-off)`, `:state(speaking)`.
  */
 export class RtcRemoteVideo extends CallElement {
   static override styles = [tokens, tileStyles, remoteVideoStyles];
 
   /** The id of the participant to show. */
   @property({ reflect: true }) participant = '';
+  /** Show the participant's screen share instead of their camera. */
+  @property({ type: Boolean, reflect: true }) screen = false;
 
   @state() private soundBlocked = false;
   @query('video') private video!: HTMLVideoElement;
@@ -48,7 +55,9 @@ export class RtcRemoteVideo extends CallElement {
     const p = this.snapshot;
     if (!p) return nothing;
     const name = p.name || this.t('tile.guest');
+    if (this.screen) return this.#renderScreen(name);
     const showVideo = p.camera && Boolean(p.stream?.getVideoTracks().length);
+    const quality = this.t(`quality.${p.quality}`);
     return html`
       <div part="tile" class="tile" role="group" aria-label=${name}>
         <video part="video" class=${showVideo ? '' : 'hidden'} autoplay playsinline></video>
@@ -59,6 +68,11 @@ export class RtcRemoteVideo extends CallElement {
             ? nothing
             : html`<span part="mic-off" class="indicator" role="img" aria-label=${this.t('tile.micOff')}>${micOffIcon}</span>`}
           ${p.camera ? nothing : html`<span class="visually-hidden">${this.t('tile.cameraOff')}</span>`}
+          ${p.connectionState === 'connected'
+            ? html`<span part="quality" class="quality" data-quality=${p.quality} role="img" aria-label=${this.t('tile.quality', { quality })}>
+                ${[1, 2, 3].map((bar) => html`<i class=${bar <= QUALITY_BARS[p.quality] ? 'on' : ''}></i>`)}
+              </span>`
+            : nothing}
         </div>
         ${p.connectionState === 'connected'
           ? nothing
@@ -72,11 +86,23 @@ export class RtcRemoteVideo extends CallElement {
     `;
   }
 
+  #renderScreen(name: string): unknown {
+    return html`
+      <div part="tile" class="tile screen" role="group" aria-label=${this.t('tile.screen', { name })}>
+        <video part="video" autoplay playsinline muted></video>
+        <div part="label" class="label"><span part="name" class="name">${this.t('tile.screen', { name })}</span></div>
+      </div>
+    `;
+  }
+
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     const p = this.snapshot;
     this.#setStates(p);
-    if (this.video) void attachStream(this.video, p?.stream ?? null, () => (this.soundBlocked = true));
+    if (!this.video) return;
+    const stream = (this.screen ? p?.screenStream : p?.stream) ?? null;
+    void attachStream(this.video, stream, () => (this.soundBlocked = true));
+    if (!this.screen) void applySpeaker(this.video, this.controller.snapshot?.selectedDevices.audiooutput ?? null);
   }
 
   #setStates(p: ParticipantSnapshot | undefined): void {
@@ -85,6 +111,7 @@ export class RtcRemoteVideo extends CallElement {
     for (const s of CONNECTION_STATES) toggle(states, s, p?.connectionState === s);
     toggle(states, 'muted', p !== undefined && !p.microphone);
     toggle(states, 'camera-off', p !== undefined && !p.camera);
+    toggle(states, 'speaking', p !== undefined && !this.screen && this.controller.snapshot?.activeSpeaker === p.id);
   }
 
   readonly #enableSound = (): void => {

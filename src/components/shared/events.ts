@@ -1,5 +1,5 @@
 import type { CallState, ParticipantSnapshot } from '../../core/call-state.js';
-import type { LeaveReason } from '../../core/call.js';
+import type { LeaveReason, ReceivedFile } from '../../core/call.js';
 import type { ErrorCode } from '../../core/errors.js';
 
 /** Every element event bubbles and crosses shadow roots, with its data in `detail`. */
@@ -38,6 +38,35 @@ export class RtcErrorEvent extends CustomEvent<{ code: ErrorCode; message: strin
   }
 }
 
+/** A chat message, as pages receive it. */
+export interface ChatMessageDetail {
+  id: string;
+  from: string;
+  fromName: string;
+  text: string;
+  sentAt: number;
+}
+
+export class RtcChatMessageEvent extends CustomEvent<{ message: ChatMessageDetail }> {
+  constructor(detail: { message: ChatMessageDetail }) {
+    super('rtc-chat-message', init(detail));
+  }
+}
+export class RtcFileReceivedEvent extends CustomEvent<{ file: ReceivedFile }> {
+  constructor(detail: { file: ReceivedFile }) {
+    super('rtc-file-received', init(detail));
+  }
+}
+
+/** What a `<rtc-controls>` button asks its call's interface to do. */
+export type ControlAction = 'chat' | 'settings' | 'record' | 'pip' | 'screen';
+
+export class RtcControlEvent extends CustomEvent<{ action: ControlAction }> {
+  constructor(detail: { action: ControlAction }) {
+    super('rtc-control', init(detail));
+  }
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     'rtc-state-change': RtcStateChangeEvent;
@@ -46,5 +75,8 @@ declare global {
     'rtc-participant-joined': RtcParticipantJoinedEvent;
     'rtc-participant-left': RtcParticipantLeftEvent;
     'rtc-error': RtcErrorEvent;
+    'rtc-control': RtcControlEvent;
+    'rtc-chat-message': RtcChatMessageEvent;
+    'rtc-file-received': RtcFileReceivedEvent;
   }
 }

@@ -16,3 +16,11 @@ export async function attachStream(video: HTMLVideoElement, stream: MediaStream 
     await video.play().catch(() => undefined);
   }
 }
+
+/** Plays a media element's audio on the chosen speaker, where the browser can choose. */
+export async function applySpeaker(element: HTMLMediaElement, deviceId: string | null): Promise<void> {
+  const withSink = element as HTMLMediaElement & { sinkId?: string; setSinkId?: (id: string) => Promise<void> };
+  if (!withSink.setSinkId || withSink.sinkId === (deviceId ?? '')) return;
+  // A speaker that went away falls back to the default output.
+  await withSink.setSinkId(deviceId ?? '').catch(() => withSink.setSinkId?.('').catch(() => undefined));
+}

@@ -1,12 +1,16 @@
 import type { SignalData } from '../../protocol/index.js';
 import { toConnectionState, type ConnectionState } from '../call-state.js';
+import { CHAT_CHANNEL_ID, CHAT_CHANNEL_LABEL, decodeChat, encodeChat, type ChatWire } from '../data/chat.js';
 import { Negotiator } from './negotiator.js';
+import { compareSamples, sampleStats, type ConnectionStats, type StatsSample } from './quality.js';
 
 export interface LocalMedia {
   /** The stream whose id remote peers group our camera and microphone under. */
   stream: MediaStream;
   audio: MediaStreamTrack | null;
   video: MediaStreamTrack | null;
+  /** Our screen share, sent on a transceiver of its own. */
+  screen: MediaStream | null;
 }
 
 export interface RemotePeerOptions {
@@ -19,23 +23,40 @@ export interface RemotePeerOptions {
   send: (data: SignalData) => void;
   /** Called whenever something a view shows about this peer changed. */
   onChange: () => void;
+  onChat: (message: ChatWire) => void;
+  /** A data channel the other side opened (file transfers). */
+  onDataChannel: (channel: RTCDataChannel) => void;
   onError: (error: unknown) => void;
 }
 
+/** How long a connection may stay `disconnected` before we restart ICE instead of waiting. */
+export const DISCONNECTED_RESTART_MS = 2500;
+
 /**
- * One RTCPeerConnection to one remote participant, with one audio and one video
- * transceiver kept for the whole call, so muting, turning the camera off and switching
- * devices swap tracks (`replaceTrack`) instead of renegotiating.
+ * One RTCPeerConnection to one remote participant. Camera and microphone ride one audio
+ * and one video transceiver kept for the whole call, so muting, turning the camera off
+ * and switching devices swap tracks (`replaceTrack`) instead of renegotiating. A screen
+ * share gets a transceiver of its own, added through the normal negotiation path. Chat
+ * rides a negotiated data channel; file transfers open channels of their own.
  */
 export class RemotePeer {
   readonly id: string;
   readonly pc: RTCPeerConnection;
   readonly negotiator: Negotiator;
-  #stream: MediaStream | null = null;
-  #connectionState: ConnectionState = 'connecting';
   readonly #options: RemotePeerOptions;
+  readonly #chat: RTCDataChannel;
   #local: LocalMedia;
+  #stream: MediaStream | null = null;
+  #screenStream: MediaStream | null = null;
+  #screenTransceiver: RTCRtpTransceiver | null = null;
+  #connectionState: ConnectionState = 'connecting';
+  #stats: ConnectionStats | null = null;
+  #lastSample: StatsSample | null = null;
+  #audioLevel = 0;
   #mediaAttached = false;
+  /** Messages sent before the chat channel opened. */
+  #pendingChat: ChatWire[] = [];
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   constructor(options: RemotePeerOptions) {
@@ -51,38 +72,89 @@ export class RemotePeer {
     });
     this.pc.addEventListener('track', this.#onTrack);
     this.pc.addEventListener('connectionstatechange', this.#onConnectionStateChange);
+    this.pc.addEventListener('datachannel', this.#onDataChannel);
     if (options.initiator) this.#addTransceivers();
+    // Both sides create it with the same id: no extra round trip to open it.
+    this.#chat = this.pc.createDataChannel(CHAT_CHANNEL_LABEL, { negotiated: true, id: CHAT_CHANNEL_ID, ordered: true });
+    this.#chat.addEventListener('message', this.#onChatMessage);
+    this.#chat.addEventListener('open', this.#onChatOpen);
+    if (options.initiator && options.local.screen) void this.setLocalMedia(options.local);
   }
 
+  /** Their camera and microphone, once the first track arrived. */
   get stream(): MediaStream | null {
     return this.#stream;
+  }
+
+  /** Their screen share, while one arrives. */
+  get screenStream(): MediaStream | null {
+    return this.#screenStream;
   }
 
   get connectionState(): ConnectionState {
     return this.#connectionState;
   }
 
+  /** The latest statistics, from `sample()`. */
+  get stats(): ConnectionStats | null {
+    return this.#stats;
+  }
+
+  /** How loud they were at the last `sample()`, 0..1. */
+  get audioLevel(): number {
+    return this.#audioLevel;
+  }
+
   handleSignal(data: SignalData): Promise<void> {
     return this.negotiator.handle(data);
   }
 
-  /** Swaps what we send; the transceivers stay, so nothing is renegotiated. */
+  /** Sends a chat message, or queues it until the channel opens (right after connecting). */
+  sendChat(message: ChatWire): void {
+    if (this.#chat.readyState === 'open') this.#chat.send(encodeChat(message));
+    else if (this.#chat.readyState === 'connecting') this.#pendingChat.push(message);
+  }
+
+  /**
+   * Swaps what we send. Camera and microphone change tracks in place; starting or stopping
+   * a screen share changes the screen transceiver's direction, which renegotiates.
+   */
   async setLocalMedia(local: LocalMedia): Promise<void> {
     this.#local = local;
-    if (!this.#mediaAttached) return;
-    const [audio, video] = this.#transceivers();
-    await Promise.all([
-      audio?.sender.replaceTrack(local.audio),
-      video?.sender.replaceTrack(local.video),
-    ]);
+    if (this.#mediaAttached) {
+      const [audio, video] = this.#cameraTransceivers();
+      await Promise.all([audio?.sender.replaceTrack(local.audio), video?.sender.replaceTrack(local.video)]);
+    }
+    await this.#applyScreen(local.screen);
+  }
+
+  /** Reads statistics once; the quality and the audio level come from the change since the last call. */
+  async sample(): Promise<{ stats: ConnectionStats; report: RTCStatsReport } | null> {
+    if (this.#closed) return null;
+    const report = await this.pc.getStats();
+    const current = sampleStats(report, performance.now());
+    this.#stats = compareSamples(this.#lastSample, current);
+    this.#lastSample = current;
+    this.#audioLevel = current.audioLevel;
+    return { stats: this.#stats, report };
+  }
+
+  /** Restarts ICE: new candidates, same media. Used when the network changed under us. */
+  restartIce(): void {
+    if (!this.#closed) this.negotiator.restartIce();
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#restartTimer);
     this.negotiator.dispose();
     this.pc.removeEventListener('track', this.#onTrack);
     this.pc.removeEventListener('connectionstatechange', this.#onConnectionStateChange);
+    this.pc.removeEventListener('datachannel', this.#onDataChannel);
+    this.#chat.removeEventListener('message', this.#onChatMessage);
+    this.#chat.removeEventListener('open', this.#onChatOpen);
+    this.#chat.close();
     this.pc.close();
   }
 
@@ -94,10 +166,10 @@ export class RemotePeer {
     this.#mediaAttached = true;
   }
 
-  /** The answering side: put our tracks on the transceivers the remote offer created. */
+  /** The answering side: put our tracks on the camera transceivers the remote offer created. */
   #attachMediaToOffer(): void {
     if (this.#mediaAttached) return;
-    const [audio, video] = this.#transceivers();
+    const [audio, video] = this.#cameraTransceivers();
     const { stream } = this.#local;
     for (const [transceiver, track] of [[audio, this.#local.audio], [video, this.#local.video]] as const) {
       if (!transceiver) continue;
@@ -106,18 +178,42 @@ export class RemotePeer {
       if (track) void transceiver.sender.replaceTrack(track);
     }
     this.#mediaAttached = Boolean(audio || video);
+    if (this.#mediaAttached && this.#local.screen) void this.#applyScreen(this.#local.screen);
+  }
+
+  async #applyScreen(screen: MediaStream | null): Promise<void> {
+    // The answering side waits for the first offer, so the camera keeps the first m-lines.
+    if (!this.#mediaAttached) return;
+    const track = screen?.getVideoTracks()[0] ?? null;
+    const transceiver = this.#screenTransceiver;
+    if (track && screen) {
+      if (!transceiver) {
+        this.#screenTransceiver = this.pc.addTransceiver(track, { direction: 'sendonly', streams: [screen] });
+        return;
+      }
+      transceiver.sender.setStreams(screen);
+      await transceiver.sender.replaceTrack(track);
+      transceiver.direction = 'sendonly';
+    } else if (transceiver && transceiver.direction !== 'inactive') {
+      await transceiver.sender.replaceTrack(null);
+      transceiver.direction = 'inactive';
+    }
   }
 
   /** The first audio and the first video transceiver: the camera and microphone pair. */
-  #transceivers(): [RTCRtpTransceiver | undefined, RTCRtpTransceiver | undefined] {
+  #cameraTransceivers(): [RTCRtpTransceiver | undefined, RTCRtpTransceiver | undefined] {
     const all = this.pc.getTransceivers();
-    return [
-      all.find((t) => t.receiver.track.kind === 'audio'),
-      all.find((t) => t.receiver.track.kind === 'video'),
-    ];
+    return [all.find((t) => t.receiver.track.kind === 'audio'), all.find((t) => t.receiver.track.kind === 'video')];
   }
 
   readonly #onTrack = (event: RTCTrackEvent): void => {
+    const [cameraAudio, cameraVideo] = this.#cameraTransceivers();
+    if (event.transceiver !== cameraAudio && event.transceiver !== cameraVideo) {
+      // Any other video is their screen share.
+      this.#screenStream = new MediaStream([event.track]);
+      this.#options.onChange();
+      return;
+    }
     // Camera and microphone in one stream we own, replaced (not mutated) when a track
     // arrives, so a view that compares streams knows to attach it again.
     const tracks = this.#stream?.getTracks() ?? [];
@@ -127,9 +223,29 @@ export class RemotePeer {
   };
 
   readonly #onConnectionStateChange = (): void => {
-    const next = toConnectionState(this.pc.connectionState);
+    const state = this.pc.connectionState;
+    clearTimeout(this.#restartTimer);
+    if (state === 'failed') this.restartIce();
+    // A short `disconnected` often heals by itself (a lost packet burst); a long one is a
+    // changed network, which only new candidates fix.
+    if (state === 'disconnected') this.#restartTimer = setTimeout(() => this.restartIce(), DISCONNECTED_RESTART_MS);
+    const next = toConnectionState(state);
     if (next === this.#connectionState) return;
     this.#connectionState = next;
     this.#options.onChange();
+  };
+
+  readonly #onChatOpen = (): void => {
+    for (const message of this.#pendingChat) this.#chat.send(encodeChat(message));
+    this.#pendingChat = [];
+  };
+
+  readonly #onChatMessage = (event: MessageEvent): void => {
+    const message = decodeChat(event.data);
+    if (message) this.#options.onChat(message);
+  };
+
+  readonly #onDataChannel = (event: RTCDataChannelEvent): void => {
+    this.#options.onDataChannel(event.channel);
   };
 }

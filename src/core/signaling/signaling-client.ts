@@ -19,7 +19,7 @@ export interface SignalingHandlers {
   onServerError: ServerToClientEvents['rtc-error'];
   /** The connection to the server dropped without us asking. */
   onConnectionLost: () => void;
-  /** socket.io reconnected after a loss. */
+  /** The connection is back after a loss. */
   onReconnected: () => void;
 }
 
@@ -34,6 +34,7 @@ export class SignalingClient {
   readonly #socket: SignalSocket;
   readonly #handlers: SignalingHandlers;
   #closing = false;
+  #connectedBefore = false;
 
   constructor(url: string, handlers: SignalingHandlers) {
     this.#handlers = handlers;
@@ -51,7 +52,7 @@ export class SignalingClient {
     this.#socket.on('signal', handlers.onSignal);
     this.#socket.on('rtc-error', handlers.onServerError);
     this.#socket.on('disconnect', this.#onDisconnect);
-    this.#socket.io.on('reconnect', this.#onReconnect);
+    this.#socket.on('connect', this.#onConnect);
   }
 
   /** Connects, or fails with `signaling-unreachable` once the first attempt fails. */
@@ -111,16 +112,24 @@ export class SignalingClient {
     const socket = this.#socket;
     if (socket.connected) socket.emit('leave');
     socket.off();
-    socket.io.off('reconnect', this.#onReconnect);
     socket.disconnect();
   }
 
   readonly #onDisconnect = (reason: string): void => {
     if (this.#closing || reason === 'io client disconnect') return;
     this.#handlers.onConnectionLost();
+    // socket.io does not reconnect by itself after the server closed the connection on
+    // purpose (a restart, a deploy): try again after a short, jittered pause.
+    if (reason === 'io server disconnect') {
+      setTimeout(() => {
+        if (!this.#closing) this.#socket.connect();
+      }, 500 + Math.random() * 1500);
+    }
   };
 
-  readonly #onReconnect = (): void => {
-    if (!this.#closing) this.#handlers.onReconnected();
+  /** Every connection after the first is a reconnection, however it came about. */
+  readonly #onConnect = (): void => {
+    if (this.#connectedBefore && !this.#closing) this.#handlers.onReconnected();
+    this.#connectedBefore = true;
   };
 }

@@ -1,0 +1,89 @@
+/**
+ * A network path that dies mid-call: every UDP port one side's ICE candidates use is
+ * blocked with iptables and ip6tables (this needs root, as CI and the developers' machines
+ * here run), so no candidate pair survives; the connection goes `disconnected`, ICE
+ * restarts (gathering candidates on fresh ports), and video flows again.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  joinFromDemo,
+  launchBrowser,
+  remoteTile,
+  startSignalServer,
+  uniqueRoom,
+  waitForFrames,
+  waitForMovingVideo,
+  type RunningServer,
+} from './harness.js';
+
+/** The UDP ports of every local ICE candidate a page's call has for its first peer, and the selected one. */
+function candidatePorts(page: Page): Promise<{ all: number[]; selected: number | null }> {
+  return page.evaluate(async () => {
+    const call = (document.querySelector('rtc-call') as unknown as { call: { getStats(): Promise<{ report: RTCStatsReport }[]> } }).call;
+    const [first] = await call.getStats();
+    const stats = [...(first?.report.values() ?? [])] as Record<string, unknown>[];
+    const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+    const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+    const local = stats.find((s) => s.id === pair?.localCandidateId);
+    const all = stats.filter((s) => s.type === 'local-candidate' && s.protocol === 'udp').map((s) => s.port as number);
+    return { all: [...new Set(all)], selected: typeof local?.port === 'number' ? local.port : null };
+  });
+}
+
+/** Drops UDP to and from these ports, over IPv4 and IPv6 (loopback traffic included). */
+function blockPorts(action: '-I' | '-D', ports: number[]): void {
+  for (const command of ['iptables', 'ip6tables']) {
+    for (const port of ports) {
+      execFileSync(command, [action, 'INPUT', '-p', 'udp', '--dport', String(port), '-j', 'DROP']);
+      execFileSync(command, [action, 'OUTPUT', '-p', 'udp', '--sport', String(port), '-j', 'DROP']);
+    }
+  }
+}
+
+describe('ICE restart', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  before(async () => {
+    try {
+      execFileSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
+      execFileSync('ip6tables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
+    } catch {
+      throw new Error('this test needs iptables, ip6tables and root (apt-get install iptables; .ci/run installs it)');
+    }
+    server = await startSignalServer();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('recovers video after the path in use is cut, through an ICE restart on new ports', async () => {
+    const room = uniqueRoom();
+    const ada = await joinFromDemo(browser, server.url, room, 'Ada');
+    const bo = await joinFromDemo(browser, server.url, room, 'Bo');
+    await waitForMovingVideo(bo, ['Ada']);
+    const before = await candidatePorts(ada);
+    assert.ok(before.selected, 'a selected candidate pair');
+
+    blockPorts('-I', before.all);
+    try {
+      const badge = remoteTile(bo, 'Ada').locator('[part~="state"]');
+      await badge.waitFor({ timeout: 20000 });
+      assert.match((await badge.textContent()) ?? '', /Reconnecting|Connection failed/);
+      await badge.waitFor({ state: 'detached', timeout: 30000 });
+      await waitForFrames(remoteTile(bo, 'Ada'));
+      await waitForFrames(remoteTile(ada, 'Bo'));
+      const after = await candidatePorts(ada);
+      assert.ok(after.selected && !before.all.includes(after.selected), `the call moved to a new port: ${before.all} -> ${after.selected}`);
+    } finally {
+      blockPorts('-D', before.all);
+      await ada.context().close();
+      await bo.context().close();
+    }
+  });
+});
