@@ -1,4 +1,5 @@
 import { expect, fixture, fixtureCleanup, html, oneEvent, waitUntil } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
 import '../../src/components/call/rtc-call.js';
 import type { RtcCall } from '../../src/components/call/call.js';
 import '../../src/components/local-video/rtc-local-video.js';
@@ -186,5 +187,60 @@ describe('<rtc-call>', () => {
     expect(local.call).to.equal(el.call);
     await waitUntil(() => deep(local, 'video'), 'local video');
     await framesAdvance(deep<HTMLVideoElement>(local, 'video')!);
+  });
+
+  it('answers keyboard shortcuts inside the call and announces mutes to screen readers', async () => {
+    const room = uniqueRoom();
+    const wrapper = await fixture(html`<div>
+      <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
+      <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
+    </div>`);
+    const ada = wrapper.querySelector<RtcCall>('#ada')!;
+    const bo = wrapper.querySelector<RtcCall>('#bo')!;
+    await waitUntil(() => remoteTiles(ada).length === 1 && bo.state === 'joined', 'both in');
+    const mic = deep<HTMLButtonElement>(bo, 'rtc-controls', '[part~="mic-button"]')!;
+    // Focus moved to the controls on joining; the shortcut works from there.
+    mic.focus();
+    await sendKeys({ press: 'm' });
+    await waitUntil(() => mic.getAttribute('aria-pressed') === 'false', 'M turned the microphone off');
+    const live = () => ada.shadowRoot!.querySelector('[aria-live="polite"]')!.textContent ?? '';
+    await waitUntil(() => live().includes('Bo muted their microphone'), 'Ada hears that Bo muted');
+    expect(mic.title).to.equal('Microphone (M)');
+
+    // C opens the chat panel and puts focus in it.
+    await sendKeys({ press: 'c' });
+    await waitUntil(() => deep(bo, 'rtc-chat'), 'chat panel open');
+    expect(deep(bo, 'rtc-controls', '[part~="chat-button"]')!.getAttribute('aria-pressed')).to.equal('true');
+    // Typing in the chat does not trigger shortcuts.
+    const input = deep<HTMLInputElement>(bo, 'rtc-chat', '[part~="input"]')!;
+    input.focus();
+    await sendKeys({ type: 'mmm' });
+    expect(input.value).to.equal('mmm');
+    expect(mic.getAttribute('aria-pressed')).to.equal('false');
+  });
+
+  it('shows everyone that a participant is recording, and offers the recording afterwards', async () => {
+    const room = uniqueRoom();
+    const wrapper = await fixture(html`<div>
+      <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
+      <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
+    </div>`);
+    const ada = wrapper.querySelector<RtcCall>('#ada')!;
+    const bo = wrapper.querySelector<RtcCall>('#bo')!;
+    await waitUntil(() => remoteTiles(ada).length === 1 && remoteTiles(bo).length === 1, 'both in');
+    const record = deep<HTMLButtonElement>(ada, 'rtc-controls', '[part~="record-button"]')!;
+    record.click();
+    await waitUntil(() => deep(bo, '[part~="recording-indicator"]')?.textContent?.includes('Ada is recording this call'), 'Bo sees it');
+    expect(deep(ada, '[part~="recording-indicator"]')!.textContent).to.contain('You are recording this call');
+    expect(record.getAttribute('aria-pressed')).to.equal('true');
+    await new Promise((r) => setTimeout(r, 1500));
+    record.click();
+    await waitUntil(() => !deep(bo, '[part~="recording-indicator"]'), 'indicator gone for Bo');
+    deep<HTMLButtonElement>(ada, 'rtc-controls', '[part~="settings-button"]')!.click();
+    await waitUntil(() => deep(ada, '[part~="recording-download"]'), 'download link');
+    const href = deep<HTMLAnchorElement>(ada, '[part~="recording-download"]')!.href;
+    const blob = await (await fetch(href)).blob();
+    expect(blob.size, 'the recording has content').to.be.greaterThan(1000);
+    expect(blob.type).to.contain('video/webm');
   });
 });

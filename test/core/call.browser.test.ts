@@ -138,4 +138,47 @@ describe('Call', () => {
     expect(call.snapshot.state).to.equal('left');
     expect(call.snapshot.localStream).to.equal(null);
   });
+
+  it('falls back to another device when the camera in use goes away, and says so', async () => {
+    const call = make(uniqueRoom(), 'Ada');
+    await call.startPreview();
+    const errors: RtcError[] = [];
+    call.addEventListener('error', (e) => errors.push(e.detail.error));
+    const unplugged = call.snapshot.localStream!.getVideoTracks()[0]!;
+    // What the browser does when a camera is unplugged: the track ends by itself.
+    unplugged.stop();
+    unplugged.dispatchEvent(new Event('ended'));
+    await snapshotMatches(call, (s) => Boolean(s.localStream?.getVideoTracks()[0] && s.localStream.getVideoTracks()[0] !== unplugged), 'a new camera');
+    expect(call.snapshot.localStream!.getVideoTracks()[0]!.readyState).to.equal('live');
+    expect(errors.map((e) => e.code)).to.deep.equal(['no-device']);
+    expect(errors[0]!.message).to.contain('camera was disconnected');
+  });
+
+  it('rates each connection and finds the active speaker from audio levels', async () => {
+    const room = uniqueRoom();
+    const ada = make(room, 'Ada');
+    const bo = make(room, 'Bo');
+    await ada.join();
+    await bo.join();
+    await snapshotMatches(ada, (s) => Boolean(s.participants[0]?.stream), 'Bo’s stream');
+    // Played out, as a tile does (Chromium measures received audio as it plays it).
+    const speaker = document.createElement('audio');
+    speaker.srcObject = ada.snapshot.participants[0]!.stream;
+    document.body.append(speaker);
+    await speaker.play();
+    // Chromium's fake microphone beeps: Bo is heard speaking within a few seconds.
+    await snapshotMatches(ada, (s) => s.activeSpeaker === bo.snapshot.selfId, 'Bo is the active speaker', 15000);
+    await snapshotMatches(ada, (s) => s.participants[0]?.quality === 'good', 'a good loopback connection');
+    // Figures are measured between two readings: wait until one spans some packets.
+    let stats = (await ada.getStats())[0];
+    for (let i = 0; i < 20 && !(stats && stats.bitrate > 0); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      stats = (await ada.getStats())[0];
+    }
+    expect(stats!.participantId).to.equal(bo.snapshot.selfId);
+    expect(stats!.roundTripTime).to.be.a('number').and.lessThan(300);
+    expect(stats!.bitrate).to.be.greaterThan(0);
+    speaker.srcObject = null;
+    speaker.remove();
+  });
 });

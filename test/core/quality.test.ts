@@ -9,7 +9,8 @@ const sample = (at: number, patch: Partial<StatsSample> = {}): StatsSample => ({
   packetsReceived: 0,
   packetsLost: 0,
   roundTripTime: 40,
-  audioLevel: 0,
+  audioEnergy: 0,
+  audioDuration: 0,
   ...patch,
 });
 
@@ -30,6 +31,13 @@ describe('connection quality', () => {
     assert.equal(stats.bitrate, 1_000_000);
     assert.equal(stats.packetLoss, 0.1);
     assert.equal(stats.quality, 'poor');
+  });
+
+  it('measures loudness as the root mean square of the energy received in between', () => {
+    const quiet = compareSamples(sample(0, { audioEnergy: 1, audioDuration: 10 }), sample(1000, { audioEnergy: 1, audioDuration: 11 }));
+    assert.equal(quiet.audioLevel, 0);
+    const loud = compareSamples(sample(0, { audioEnergy: 1, audioDuration: 10 }), sample(1000, { audioEnergy: 1.25, audioDuration: 11 }));
+    assert.equal(loud.audioLevel, 0.5);
   });
 
   it('has no loss or bitrate from a single sample', () => {

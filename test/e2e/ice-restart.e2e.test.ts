@@ -33,6 +33,16 @@ function candidatePorts(page: Page): Promise<{ all: number[]; selected: number |
   });
 }
 
+/** The receiving side's video counters, for a failure message that says where video stopped. */
+function inboundVideo(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const call = (document.querySelector('rtc-call') as unknown as { call: { getStats(): Promise<{ report: RTCStatsReport }[]> } }).call;
+    const [first] = await call.getStats();
+    const video = [...(first?.report.values() ?? [])].find((s: Record<string, unknown>) => s.type === 'inbound-rtp' && s.kind === 'video') as Record<string, unknown> | undefined;
+    return JSON.stringify({ frames: video?.framesDecoded, keyFrames: video?.keyFramesDecoded, bytes: video?.bytesReceived, pli: video?.pliCount, lost: video?.packetsLost });
+  });
+}
+
 /** Drops UDP to and from these ports, over IPv4 and IPv6 (loopback traffic included). */
 function blockPorts(action: '-I' | '-D', ports: number[]): void {
   for (const command of ['iptables', 'ip6tables']) {
@@ -76,8 +86,13 @@ describe('ICE restart', () => {
       await badge.waitFor({ timeout: 20000 });
       assert.match((await badge.textContent()) ?? '', /Reconnecting|Connection failed/);
       await badge.waitFor({ state: 'detached', timeout: 30000 });
-      await waitForFrames(remoteTile(bo, 'Ada'));
-      await waitForFrames(remoteTile(ada, 'Bo'));
+      // After a total outage the senders' bandwidth estimates start low again; video
+      // resumes once they probe back up, which takes longer on a loaded machine.
+      try {
+        await Promise.all([waitForFrames(remoteTile(bo, 'Ada'), 10, 30000), waitForFrames(remoteTile(ada, 'Bo'), 10, 30000)]);
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; Ada receives ${await inboundVideo(ada)}; Bo receives ${await inboundVideo(bo)}`);
+      }
       const after = await candidatePorts(ada);
       assert.ok(after.selected && !before.all.includes(after.selected), `the call moved to a new port: ${before.all} -> ${after.selected}`);
     } finally {

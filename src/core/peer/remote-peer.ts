@@ -135,7 +135,7 @@ export class RemotePeer {
     const current = sampleStats(report, performance.now());
     this.#stats = compareSamples(this.#lastSample, current);
     this.#lastSample = current;
-    this.#audioLevel = current.audioLevel;
+    this.#audioLevel = this.#stats.audioLevel;
     return { stats: this.#stats, report };
   }
 
