@@ -274,10 +274,14 @@ describe('file transfer over a data channel', () => {
 
   it('rejects as cancelled on the receiver when the sender closes the channel mid-way', async () => {
     const { a, b } = await pair();
-    const incoming = outcome(nextIncoming(b, { maxSize: MiB }));
+    let progressed!: () => void;
+    const halfway = new Promise<void>((resolve) => (progressed = resolve));
+    const incoming = outcome(nextIncoming(b, { maxSize: MiB, onProgress: () => progressed() }));
     const { channel } = await rogueSender(a);
     channel.send(JSON.stringify({ t: 'offer', id: 'q', name: 'q.bin', type: '', size: 1000 }));
     channel.send(new Uint8Array(500));
+    // Close only once the receiver has the first bytes: a close can overtake messages in flight.
+    await halfway;
     channel.close();
     const receiver = await incoming;
     expect(receiver.error?.message).to.equal(
