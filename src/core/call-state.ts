@@ -1,6 +1,6 @@
 import type { ChatMessage } from './data/chat.js';
 import type { RtcError } from './errors.js';
-import type { DeviceList, SelectedDevices } from './media/devices.js';
+import { NO_DEVICES, NO_SELECTION, type DeviceList, type SelectedDevices } from './media/devices.js';
 
 /** Where a call is in its life. */
 export type CallState = 'idle' | 'joining' | 'joined' | 'reconnecting' | 'left' | 'failed';
@@ -113,3 +113,23 @@ export function freezeSnapshot(snapshot: CallSnapshot): CallSnapshot {
     transfers: Object.freeze(snapshot.transfers.map((t) => Object.freeze({ ...t }))),
   });
 }
+
+/** The snapshot of a call that has not started: nothing captured, nobody there. */
+export const INITIAL_SNAPSHOT: CallSnapshot = freezeSnapshot({
+  state: 'idle',
+  selfId: null,
+  name: '',
+  localStream: null,
+  screenStream: null,
+  microphone: false,
+  camera: false,
+  screenSharing: false,
+  participants: [],
+  error: null,
+  chat: [],
+  transfers: [],
+  devices: NO_DEVICES,
+  selectedDevices: NO_SELECTION,
+  activeSpeaker: null,
+  recording: false,
+});

@@ -1,5 +1,6 @@
 import type { IceServerInfo, ParticipantInfo, RelayedSignal } from '../protocol/index.js';
 import {
+  INITIAL_SNAPSHOT,
   assertTransition,
   freezeSnapshot,
   type CallSnapshot,
@@ -13,8 +14,6 @@ import { RtcError } from './errors.js';
 import { TypedEventTarget } from './events.js';
 import { captureMedia, captureTrack } from './media/capture.js';
 import {
-  NO_DEVICES,
-  NO_SELECTION,
   listDevices,
   rememberDevice,
   rememberedDevice,
@@ -94,24 +93,6 @@ const SPEAKING_LEVEL = 0.02;
 /** After the server comes back, how long peers it does not list yet may take to rejoin. */
 const REJOIN_GRACE_MS = 15000;
 
-const INITIAL: CallSnapshot = freezeSnapshot({
-  state: 'idle',
-  selfId: null,
-  name: '',
-  localStream: null,
-  screenStream: null,
-  microphone: false,
-  camera: false,
-  screenSharing: false,
-  participants: [],
-  error: null,
-  chat: [],
-  transfers: [],
-  devices: NO_DEVICES,
-  selectedDevices: NO_SELECTION,
-  activeSpeaker: null,
-  recording: false,
-});
 
 /**
  * One call: owns the camera and microphone, the connection to the signal server, and a
@@ -134,7 +115,7 @@ const INITIAL: CallSnapshot = freezeSnapshot({
  */
 export class Call extends TypedEventTarget<CallEventMap> {
   readonly options: Readonly<CallOptions>;
-  #snapshot: CallSnapshot = INITIAL;
+  #snapshot: CallSnapshot = INITIAL_SNAPSHOT;
   #signaling: SignalingClient | null = null;
   #abort: AbortController | null = null;
   /** The MediaStream our tracks travel under; its id tells peers which tracks belong together. */

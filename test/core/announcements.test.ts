@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { announcementsBetween } from '../../src/components/call/announcements.js';
-import { freezeSnapshot, type CallSnapshot, type ParticipantSnapshot } from '../../src/core/call-state.js';
-import { NO_DEVICES, NO_SELECTION } from '../../src/core/media/devices.js';
+import { INITIAL_SNAPSHOT, freezeSnapshot, type CallSnapshot, type ParticipantSnapshot } from '../../src/core/call-state.js';
 
 const person = (id: string, name: string, patch: Partial<ParticipantSnapshot> = {}): ParticipantSnapshot => ({
   id,
@@ -19,25 +18,7 @@ const person = (id: string, name: string, patch: Partial<ParticipantSnapshot> = 
 });
 
 const snapshot = (participants: ParticipantSnapshot[], patch: Partial<CallSnapshot> = {}): CallSnapshot =>
-  freezeSnapshot({
-    state: 'joined',
-    selfId: 'me',
-    name: 'Me',
-    localStream: null,
-    screenStream: null,
-    microphone: true,
-    camera: true,
-    screenSharing: false,
-    participants,
-    error: null,
-    chat: [],
-    transfers: [],
-    devices: NO_DEVICES,
-    selectedDevices: NO_SELECTION,
-    activeSpeaker: null,
-    recording: false,
-    ...patch,
-  });
+  freezeSnapshot({ ...INITIAL_SNAPSHOT, state: 'joined', selfId: 'me', name: 'Me', microphone: true, camera: true, participants, ...patch });
 
 describe('screen-reader announcements', () => {
   it('announces joins, leaves, mutes and screen shares', () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assertTransition, canTransition, freezeSnapshot, toConnectionState, type CallState } from '../../src/core/call-state.js';
-import { NO_DEVICES, NO_SELECTION } from '../../src/core/media/devices.js';
+import { INITIAL_SNAPSHOT, assertTransition, canTransition, freezeSnapshot, toConnectionState, type CallState } from '../../src/core/call-state.js';
 
 const STATES: CallState[] = ['idle', 'joining', 'joined', 'reconnecting', 'left', 'failed'];
 
@@ -42,21 +41,10 @@ describe('call state transitions', () => {
 
   it('freezes the snapshot and its participants', () => {
     const snapshot = freezeSnapshot({
+      ...INITIAL_SNAPSHOT,
       state: 'joined',
       selfId: 'a',
       name: 'Ada',
-      localStream: null,
-      screenStream: null,
-      microphone: true,
-      camera: true,
-      screenSharing: false,
-      error: null,
-      chat: [],
-      transfers: [],
-      devices: NO_DEVICES,
-      selectedDevices: NO_SELECTION,
-      activeSpeaker: null,
-      recording: false,
       participants: [
         {
           id: 'b',

@@ -4,37 +4,25 @@
  * person sees: tiles, names, moving video, audio, indicators.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import {
   joinFromDemo,
   launchBrowser,
   openPage,
   remoteAudioLevel,
-  startSignalServer,
   uniqueRoom,
+  useServerAndBrowser,
   waitForMovingVideo,
   waitForRemoteNames,
-  type RunningServer,
 } from './harness.js';
 
 describe('a call between real pages', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startSignalServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   it('1:1: each side sees the other’s video moving and hears their audio', async () => {
     const room = uniqueRoom();
-    const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-    const bo = await joinFromDemo(browser, server.url, room, 'Bo');
+    const ada = await joinFromDemo(env.browser, env.server.url, room, 'Ada');
+    const bo = await joinFromDemo(env.browser, env.server.url, room, 'Bo');
 
     await waitForRemoteNames(ada, ['Bo']);
     await waitForRemoteNames(bo, ['Ada']);
@@ -51,7 +39,7 @@ describe('a call between real pages', () => {
     const room = uniqueRoom();
     const names = ['Ada', 'Bo', 'Cy'];
     const pages = [];
-    for (const name of names) pages.push(await joinFromDemo(browser, server.url, room, name));
+    for (const name of names) pages.push(await joinFromDemo(env.browser, env.server.url, room, name));
     for (const [i, page] of pages.entries()) {
       const others = names.filter((_, j) => j !== i);
       await waitForRemoteNames(page, others);
@@ -62,8 +50,8 @@ describe('a call between real pages', () => {
 
   it('mute and camera off are seen by the other side', async () => {
     const room = uniqueRoom();
-    const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-    const bo = await joinFromDemo(browser, server.url, room, 'Bo');
+    const ada = await joinFromDemo(env.browser, env.server.url, room, 'Ada');
+    const bo = await joinFromDemo(env.browser, env.server.url, room, 'Bo');
     await waitForMovingVideo(bo, ['Ada']);
     const adaTile = bo.locator('rtc-remote-video', { has: bo.locator('[part~="name"]', { hasText: 'Ada' }) });
     assert.equal(await adaTile.locator('[part~="mic-off"]').count(), 0);
@@ -89,9 +77,9 @@ describe('a call between real pages', () => {
 
   it('a tile disappears when its participant leaves, and when their tab is closed abruptly', async () => {
     const room = uniqueRoom();
-    const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-    const bo = await joinFromDemo(browser, server.url, room, 'Bo');
-    const cy = await joinFromDemo(browser, server.url, room, 'Cy');
+    const ada = await joinFromDemo(env.browser, env.server.url, room, 'Ada');
+    const bo = await joinFromDemo(env.browser, env.server.url, room, 'Bo');
+    const cy = await joinFromDemo(env.browser, env.server.url, room, 'Cy');
     await waitForRemoteNames(ada, ['Bo', 'Cy']);
 
     await bo.locator('rtc-controls [part~="leave-button"]').click();
@@ -108,23 +96,13 @@ describe('a call between real pages', () => {
 });
 
 describe('errors a person understands', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startSignalServer({ ROOM_CAPACITY: '2' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser({ ROOM_CAPACITY: '2' });
 
   it('the third joiner of a capacity-2 room is told the room is full', async () => {
     const room = uniqueRoom();
-    const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-    const bo = await joinFromDemo(browser, server.url, room, 'Bo');
-    const cy = await openPage(browser, `${server.url}/?room=${room}`);
+    const ada = await joinFromDemo(env.browser, env.server.url, room, 'Ada');
+    const bo = await joinFromDemo(env.browser, env.server.url, room, 'Bo');
+    const cy = await openPage(env.browser, `${env.server.url}/?room=${room}`);
     await cy.evaluate(() => {
       const w = window as unknown as { rtcErrors: string[] };
       w.rtcErrors = [];
@@ -145,8 +123,8 @@ describe('errors a person understands', () => {
     const denying = await launchBrowser({ allowMedia: false });
     try {
       const room = uniqueRoom();
-      const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-      const page = await openPage(denying, `${server.url}/?room=${room}`);
+      const ada = await joinFromDemo(env.browser, env.server.url, room, 'Ada');
+      const page = await openPage(denying, `${env.server.url}/?room=${room}`);
       await page.locator('rtc-prejoin [part~="start-button"]').click();
       const alert = page.locator('rtc-call [role="alert"]');
       await alert.waitFor();
@@ -172,7 +150,7 @@ describe('errors a person understands', () => {
     // A name that is not localhost, over plain http: browsers hide cameras there.
     const insecure = await launchBrowser({ args: ['--host-resolver-rules=MAP insecure.test 127.0.0.1'] });
     try {
-      const page = await openPage(insecure, `${server.url.replace('127.0.0.1', 'insecure.test')}/?room=${uniqueRoom()}`);
+      const page = await openPage(insecure, `${env.server.url.replace('127.0.0.1', 'insecure.test')}/?room=${uniqueRoom()}`);
       assert.equal(await page.evaluate(() => window.isSecureContext), false);
       await page.locator('rtc-prejoin [part~="start-button"]').click();
       const alert = page.locator('rtc-call [role="alert"]');

@@ -3,32 +3,19 @@
  * signal server, and meets a person on the demo page.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import {
   joinFromDemo,
-  launchBrowser,
   openPage,
   serveHtml,
-  startSignalServer,
   uniqueRoom,
+  useServerAndBrowser,
   waitForMovingVideo,
   waitForRemoteNames,
-  type RunningServer,
 } from './harness.js';
 
 describe('embedding on another origin', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  before(async () => {
-    server = await startSignalServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const env = useServerAndBrowser();
 
   for (const [label, tag] of [
     ['a classic script tag (IIFE bundle)', (base: string) => `<script src="${base}/rtc-elements.iife.min.js"></script>`],
@@ -38,12 +25,12 @@ describe('embedding on another origin', () => {
       const room = uniqueRoom();
       const site = await serveHtml(`<!doctype html>
         <html lang="en"><head><meta charset="utf-8"><title>Someone else's site</title></head>
-        <body><h1>Team page</h1>${tag(server.url)}
+        <body><h1>Team page</h1>${tag(env.server.url)}
         <rtc-call room="${room}" name="Embedded" autojoin></rtc-call></body></html>`);
       try {
-        const embedded = await openPage(browser, site.url);
-        assert.notEqual(new URL(site.url).origin, new URL(server.url).origin, 'really another origin');
-        const host = await joinFromDemo(browser, server.url, room, 'Host');
+        const embedded = await openPage(env.browser, site.url);
+        assert.notEqual(new URL(site.url).origin, new URL(env.server.url).origin, 'really another origin');
+        const host = await joinFromDemo(env.browser, env.server.url, room, 'Host');
         await waitForRemoteNames(embedded, ['Host']);
         await waitForRemoteNames(host, ['Embedded']);
         await waitForMovingVideo(embedded, ['Host']);
@@ -58,11 +45,11 @@ describe('embedding on another origin', () => {
 
   it('loading the bundle twice on one page does not throw', async () => {
     const site = await serveHtml(`<!doctype html><html lang="en"><head><title>twice</title></head><body>
-      <script src="${server.url}/rtc-elements.iife.min.js"></script>
-      <script src="${server.url}/rtc-elements.iife.min.js?again"></script>
+      <script src="${env.server.url}/rtc-elements.iife.min.js"></script>
+      <script src="${env.server.url}/rtc-elements.iife.min.js?again"></script>
       <rtc-call room="${uniqueRoom()}"></rtc-call></body></html>`);
     try {
-      const page = await openPage(browser, 'about:blank');
+      const page = await openPage(env.browser, 'about:blank');
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       const warnings: string[] = [];

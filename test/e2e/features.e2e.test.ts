@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   callSnapshot,
   joinFromDemo,
+  joinedPair,
   killServer,
   launchBrowser,
   openPage,
@@ -19,38 +20,19 @@ import {
   uniqueRoom,
   waitForFrames,
   waitForMovingVideo,
+  useServerAndBrowser,
   waitForRemoteNames,
-  type RunningServer,
 } from './harness.js';
-
-async function pair(browser: Browser, server: RunningServer): Promise<[Page, Page]> {
-  const room = uniqueRoom();
-  const ada = await joinFromDemo(browser, server.url, room, 'Ada');
-  const bo = await joinFromDemo(browser, server.url, room, 'Bo');
-  await waitForMovingVideo(ada, ['Bo']);
-  await waitForMovingVideo(bo, ['Ada']);
-  return [ada, bo];
-}
 
 async function closeAll(...pages: Page[]): Promise<void> {
   for (const page of pages) await page.context().close().catch(() => undefined);
 }
 
 describe('inside a call', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const env = useServerAndBrowser();
 
-  before(async () => {
-    server = await startSignalServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
-
-  it('a screen share is seen large by the other side, and goes away when stopped (button or browser bar)', async () => {
-    const [ada, bo] = await pair(browser, server);
+  it('a screen share is seen large by the other side, and goes away when stopped (button or env.browser bar)', async () => {
+    const [ada, bo] = await joinedPair(env.browser, env.server);
     const share = ada.locator('rtc-controls [part~="screen-button"]');
     await share.click();
     await assertPressed(share, 'true');
@@ -78,7 +60,7 @@ describe('inside a call', () => {
   });
 
   it('chat goes both ways, shows HTML-looking text as text, and counts unread messages', async () => {
-    const [ada, bo] = await pair(browser, server);
+    const [ada, bo] = await joinedPair(env.browser, env.server);
     await ada.locator('rtc-controls [part~="chat-button"]').click();
     const hostile = '<img src=x onerror="window.hacked=1"><b>bold</b>';
     await ada.locator('rtc-chat [part~="input"]').fill(hostile);
@@ -102,7 +84,7 @@ describe('inside a call', () => {
   });
 
   it('a 20 MB file arrives identical, with progress on both sides', async () => {
-    const [ada, bo] = await pair(browser, server);
+    const [ada, bo] = await joinedPair(env.browser, env.server);
     const bytes = randomBytes(20 * 1024 * 1024);
     const expected = createHash('sha256').update(bytes).digest('hex');
     await bo.evaluate(() => {
@@ -139,7 +121,7 @@ describe('inside a call', () => {
   });
 
   it('switching camera mid-call keeps the other side’s video playing without renegotiating', async () => {
-    const [ada, bo] = await pair(browser, server);
+    const [ada, bo] = await joinedPair(env.browser, env.server);
     const tile = remoteTile(bo, 'Ada');
     // Mark Bo's video element: if the tile were rebuilt (a flicker), the mark would be gone.
     await tile.locator('video').evaluate((v: HTMLVideoElement) => (v.dataset.mark = 'before-switch'));
@@ -165,8 +147,8 @@ describe('inside a call', () => {
 
   it('the Dutch interface is rendered under lang="nl"', async () => {
     const site = await serveHtml(`<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Vergadering</title></head>
-      <body><script src="${server.url}/rtc-elements.iife.min.js"></script><rtc-call room="${uniqueRoom()}"></rtc-call></body></html>`);
-    const page = await openPage(browser, site.url);
+      <body><script src="${env.server.url}/rtc-elements.iife.min.js"></script><rtc-call room="${uniqueRoom()}"></rtc-call></body></html>`);
+    const page = await openPage(env.browser, site.url);
     await page.locator('rtc-prejoin h2').waitFor();
     assert.equal(await page.locator('rtc-prejoin h2').textContent(), 'Klaar om deel te nemen?');
     assert.equal((await page.locator('rtc-prejoin [part~="join-button"]').textContent())?.trim(), 'Deelnemen');
@@ -192,7 +174,7 @@ describe('a connection that heals itself', () => {
     let server = await startSignalServer();
     const port = Number(new URL(server.url).port);
     try {
-      const [ada, bo] = await pair(browser, server);
+      const [ada, bo] = await joinedPair(browser, server);
       const idsBefore = [await callSnapshot<string>(ada, 's.selfId'), await callSnapshot<string>(bo, 's.selfId')];
 
       await killServer(server);
@@ -223,7 +205,7 @@ describe('a connection that heals itself', () => {
   it('a tab that vanishes without a goodbye is gone from the others within 15 s', async () => {
     const server = await startSignalServer();
     try {
-      const [ada, bo] = await pair(browser, server);
+      const [ada, bo] = await joinedPair(browser, server);
       const started = Date.now();
       // A renderer crash: no pagehide, no leave message, the socket just drops.
       await bo.goto('chrome://crash').catch(() => undefined);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ALLOW_MEDIA_FLAGS, FAKE_MEDIA_FLAGS, QUIET_FLAGS, findChromium } from '../browser.mjs';
 
@@ -231,4 +232,38 @@ export async function serveHtml(html: string): Promise<{ url: string; close(): P
 /** A room name no other test uses. */
 export function uniqueRoom(prefix = 'e2e'): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * A signal server and a browser for the tests of one `describe`: started before them,
+ * closed after. Read `server` and `browser` inside the tests.
+ */
+export function useServerAndBrowser(env: Record<string, string> = {}): { readonly server: RunningServer; readonly browser: Browser } {
+  const held: { server?: RunningServer; browser?: Browser } = {};
+  before(async () => {
+    held.server = await startSignalServer(env);
+    held.browser = await launchBrowser();
+  });
+  after(async () => {
+    await held.browser?.close();
+    await held.server?.stop();
+  });
+  return {
+    get server() {
+      return held.server!;
+    },
+    get browser() {
+      return held.browser!;
+    },
+  };
+}
+
+/** Two people in a new room, each seeing the other's video move. */
+export async function joinedPair(browser: Browser, server: RunningServer, names: [string, string] = ['Ada', 'Bo']): Promise<[Page, Page]> {
+  const room = uniqueRoom();
+  const first = await joinFromDemo(browser, server.url, room, names[0]);
+  const second = await joinFromDemo(browser, server.url, room, names[1]);
+  await waitForMovingVideo(first, [names[1]]);
+  await waitForMovingVideo(second, [names[0]]);
+  return [first, second];
 }
