@@ -5,11 +5,12 @@ import {
   freezeSnapshot,
   type CallSnapshot,
   type CallState,
-  type FileTransferSnapshot,
   type ParticipantSnapshot,
 } from './call-state.js';
 import { normalizeChatText, type ChatMessage, type ChatWire } from './data/chat.js';
-import { FILE_CHANNEL_LABEL, receiveFile, sendFile } from './data/file-transfer.js';
+import { DEFAULT_MAX_FILE_SIZE, FileSharing } from './data/file-sharing.js';
+
+export { DEFAULT_MAX_FILE_SIZE };
 import { RtcError } from './errors.js';
 import { TypedEventTarget } from './events.js';
 import { captureMedia, captureTrack } from './media/capture.js';
@@ -84,8 +85,6 @@ export interface CallEventMap {
   error: CustomEvent<{ error: RtcError }>;
 }
 
-/** Largest file sent or accepted unless `maxFileSize` says otherwise: 1 GiB. */
-export const DEFAULT_MAX_FILE_SIZE = 1024 ** 3;
 /** How often connection quality and audio levels are read. */
 const STATS_INTERVAL_MS = 1000;
 /** Below this audio level nobody counts as speaking. */
@@ -130,9 +129,6 @@ export class Call extends TypedEventTarget<CallEventMap> {
   readonly #peers = new Map<string, RemotePeer>();
   /** Peers kept through a reconnect until they rejoin too, or this timer gives up on them. */
   readonly #awaitingRejoin = new Map<string, ReturnType<typeof setTimeout>>();
-  readonly #transferAborts = new Map<string, AbortController>();
-  /** Each peer's transfers in progress, so they end when the peer goes (a closed connection may not say so). */
-  readonly #peerTransfers = new Map<string, Set<AbortController>>();
   /**
    * The DTLS fingerprint of each peer we dropped after the server said they left. If they
    * come back (they resumed after the server's grace ran out), we open a fresh connection,
@@ -142,9 +138,16 @@ export class Call extends TypedEventTarget<CallEventMap> {
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #watchingDevices = false;
 
+  readonly #files: FileSharing;
+
   constructor(options: CallOptions) {
     super();
     this.options = Object.freeze({ ...options });
+    this.#files = new FileSharing({
+      maxFileSize: options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+      onChange: (transfers) => this.#write({ transfers }),
+      onReceived: (file) => this.emit('filereceived', { file }),
+    });
     this.#write({
       name: options.name ?? '',
       microphone: options.microphone ?? true,
@@ -182,7 +185,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
     const abort = new AbortController();
     this.#abort = abort;
     this.#setState('joining');
-    this.#write({ error: null, chat: [], transfers: [] });
+    this.#files.reset(true);
+    this.#write({ error: null, chat: [] });
     try {
       await this.#acquireMedia();
       abort.signal.throwIfAborted();
@@ -299,91 +303,16 @@ export class Call extends TypedEventTarget<CallEventMap> {
   /**
    * Sends a file to everyone in the call. It is read in slices, so a large file is never
    * held in memory; each receiver checks its SHA-256 before accepting it. Resolves when
-   * every receiver has it.
+   * every receiver has it (a receiver who leaves meanwhile only ends its own part).
    */
-  async sendFile(file: Blob & { name?: string }, options: SendFileOptions = {}): Promise<void> {
-    const maxSize = this.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE;
-    const name = file.name ?? 'file';
-    if (file.size > maxSize) {
-      throw new RtcError('invalid-input', `“${name}” is larger than the ${formatBytes(maxSize)} limit`);
-    }
+  sendFile(file: Blob & { name?: string }, options: SendFileOptions = {}): Promise<void> {
     const peers = [...this.#peers.values()].filter((p) => p.connectionState === 'connected');
-    if (peers.length === 0) throw new RtcError('connection-failed', 'Nobody is connected to receive the file');
-    const id = randomId(12);
-    const abort = new AbortController();
-    options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
-    this.#transferAborts.set(id, abort);
-    const progress = new Map<string, number>(peers.map((p) => [p.id, 0]));
-    const report = (): void => {
-      const transferred = progress.size ? Math.min(...progress.values()) : file.size;
-      this.#updateTransfer(id, { transferred });
-      options.onProgress?.({ transferred, total: file.size });
-    };
-    this.#addTransfer({
-      id,
-      direction: 'send',
-      peerId: null,
-      peerName: '',
-      name,
-      type: file.type,
-      size: file.size,
-      transferred: 0,
-      state: 'active',
-      error: null,
-      blob: null,
-    });
-    const results = await Promise.allSettled(
-      peers.map((peer) => {
-        // One receiver leaving ends its part only; the others keep receiving.
-        const part = this.#trackPeerTransfer(peer.id, abort.signal);
-        return sendFile(peer.pc, file, { id, name, type: file.type }, {
-          signal: part.signal,
-          onProgress: ({ transferred }) => {
-            progress.set(peer.id, transferred);
-            report();
-          },
-        }).finally(() => {
-          progress.delete(peer.id);
-          this.#untrackPeerTransfer(peer.id, part);
-        });
-      }),
-    );
-    this.#transferAborts.delete(id);
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure && (abort.signal.aborted || results.every((r) => r.status === 'rejected'))) {
-      const cancelled = abort.signal.aborted;
-      this.#updateTransfer(id, { state: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : errorText(failure.reason) });
-      throw failure.reason;
-    }
-    this.#updateTransfer(id, { state: 'done', transferred: file.size });
-  }
-
-  /** An abort controller for one peer's part of a transfer, aborted with the transfer or when the peer goes. */
-  #trackPeerTransfer(peerId: string, transfer: AbortSignal): AbortController {
-    const part = new AbortController();
-    transfer.addEventListener('abort', () => part.abort(transfer.reason), { once: true });
-    if (transfer.aborted) part.abort(transfer.reason);
-    const parts = this.#peerTransfers.get(peerId) ?? new Set<AbortController>();
-    parts.add(part);
-    this.#peerTransfers.set(peerId, parts);
-    return part;
-  }
-
-  #untrackPeerTransfer(peerId: string, part: AbortController): void {
-    this.#peerTransfers.get(peerId)?.delete(part);
-  }
-
-  #abortPeerTransfers(peerId: string): void {
-    for (const part of this.#peerTransfers.get(peerId) ?? []) part.abort(new RtcError('connection-failed', 'The other side left the call'));
-    this.#peerTransfers.delete(peerId);
+    return this.#files.send(file, peers, options);
   }
 
   /** Cancels a file transfer in either direction. */
   cancelTransfer(id: string): void {
-    const abort = this.#transferAborts.get(id);
-    if (!abort) return;
-    this.#updateTransfer(id, { state: 'cancelled' });
-    abort.abort(new RtcError('connection-failed', 'The transfer was cancelled'));
+    this.#files.cancel(id);
   }
 
   /**
@@ -725,7 +654,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
       send: (data) => this.#signaling?.signal(id, data),
       onChange: () => this.#publishParticipants(),
       onChat: (wire) => this.#receiveChat(id, wire),
-      onDataChannel: (channel) => this.#onDataChannel(id, channel),
+      onDataChannel: (channel) => this.#files.receive(id, this.#participants.get(id)?.name ?? '', channel),
       onError: (error) => console.warn(`rtc-elements: negotiation with ${id} failed`, error),
     });
     this.#peers.set(id, peer);
@@ -744,7 +673,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     const participant = this.#snapshot.participants.find((p) => p.id === id);
     this.#cancelRejoinWait(id);
     this.#participants.delete(id);
-    this.#abortPeerTransfers(id);
+    this.#files.peerLeft(id);
     this.#peers.get(id)?.close();
     this.#peers.delete(id);
     this.#publishParticipants();
@@ -753,7 +682,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   #closePeers(): void {
     for (const peer of this.#peers.values()) {
-      this.#abortPeerTransfers(peer.id);
+      this.#files.peerLeft(peer.id);
       peer.close();
     }
     this.#peers.clear();
@@ -764,7 +693,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     clearInterval(this.#statsTimer);
     for (const timer of this.#awaitingRejoin.values()) clearTimeout(timer);
     this.#awaitingRejoin.clear();
-    for (const abort of this.#transferAborts.values()) abort.abort(new RtcError('connection-failed', 'The call ended'));
+    this.#files.reset(false);
     this.#departed.clear();
     this.#closePeers();
     this.#participants.clear();
@@ -804,69 +733,6 @@ export class Call extends TypedEventTarget<CallEventMap> {
   #addChat(message: ChatMessage): void {
     this.#write({ chat: [...this.#snapshot.chat, message] });
     this.emit('chatmessage', { message });
-  }
-
-  #onDataChannel(from: string, channel: RTCDataChannel): void {
-    if (channel.label !== FILE_CHANNEL_LABEL) {
-      channel.close();
-      return;
-    }
-    const abort = this.#trackPeerTransfer(from, new AbortController().signal);
-    let id = '';
-    void receiveFile(channel, {
-      maxSize: this.options.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
-      signal: abort.signal,
-      onOffer: (offer) => {
-        id = offer.id;
-        this.#transferAborts.set(id, abort);
-        this.#addTransfer({
-          id,
-          direction: 'receive',
-          peerId: from,
-          peerName: this.#participants.get(from)?.name ?? '',
-          name: offer.name,
-          type: offer.type,
-          size: offer.size,
-          transferred: 0,
-          state: 'active',
-          error: null,
-          blob: null,
-        });
-      },
-      onProgress: ({ transferred }) => this.#updateTransfer(id, { transferred }),
-    }).then(
-      (file) => {
-        this.#updateTransfer(file.id, { state: 'done', transferred: file.size, blob: file.blob });
-        this.emit('filereceived', { file: { ...file, from } });
-      },
-      (error: unknown) => {
-        if (!id) return;
-        const cancelled = this.#transferState(id) === 'cancelled' || /cancel/i.test(errorText(error));
-        this.#updateTransfer(id, { state: cancelled ? 'cancelled' : 'failed', error: cancelled ? null : errorText(error) });
-      },
-    ).finally(() => {
-      if (id) this.#transferAborts.delete(id);
-      this.#untrackPeerTransfer(from, abort);
-    });
-  }
-
-  #addTransfer(transfer: FileTransferSnapshot): void {
-    this.#write({ transfers: [...this.#snapshot.transfers, transfer] });
-  }
-
-  #transferState(id: string): FileTransferSnapshot['state'] | undefined {
-    return this.#snapshot.transfers.find((t) => t.id === id)?.state;
-  }
-
-  #updateTransfer(id: string, patch: Partial<FileTransferSnapshot>): void {
-    const transfers = this.#snapshot.transfers;
-    const index = transfers.findIndex((t) => t.id === id);
-    const current = transfers[index];
-    // A finished transfer keeps its outcome; late progress or a second verdict is ignored.
-    if (!current || current.state !== 'active') return;
-    const next = [...transfers];
-    next[index] = { ...current, ...patch };
-    this.#write({ transfers: next });
   }
 
   // ---- quality and speaking ----
@@ -927,19 +793,4 @@ function toRtcIceServer(server: IceServerInfo): RTCIceServer {
 function randomId(bytes: number): string {
   const data = crypto.getRandomValues(new Uint8Array(bytes));
   return btoa(String.fromCharCode(...data)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Math.round(value * 10) / 10} ${units[unit]}`;
 }
