@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -43,9 +44,14 @@ function inboundVideo(page: Page): Promise<string> {
   });
 }
 
+/** The firewall tool by full path: root's PATH does not always include /usr/sbin. */
+function tool(name: 'iptables' | 'ip6tables'): string {
+  return [`/usr/sbin/${name}`, `/sbin/${name}`].find((path) => existsSync(path)) ?? name;
+}
+
 /** Drops UDP to and from these ports, over IPv4 and IPv6 (loopback traffic included). */
 function blockPorts(action: '-I' | '-D', ports: number[]): void {
-  for (const command of ['iptables', 'ip6tables']) {
+  for (const command of [tool('iptables'), tool('ip6tables')]) {
     for (const port of ports) {
       execFileSync(command, [action, 'INPUT', '-p', 'udp', '--dport', String(port), '-j', 'DROP']);
       execFileSync(command, [action, 'OUTPUT', '-p', 'udp', '--sport', String(port), '-j', 'DROP']);
@@ -59,8 +65,8 @@ describe('ICE restart', () => {
 
   before(async () => {
     try {
-      execFileSync('iptables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
-      execFileSync('ip6tables', ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
+      execFileSync(tool('iptables'), ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
+      execFileSync(tool('ip6tables'), ['-L', 'INPUT', '-n'], { stdio: 'ignore' });
     } catch {
       throw new Error('this test needs iptables, ip6tables and root (apt-get install iptables; .ci/run installs it)');
     }
