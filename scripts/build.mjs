@@ -3,6 +3,7 @@
 //   dist/            ES modules and .d.ts for npm (tsc)
 //   dist/server/     the signal server (tsc)
 //   dist/*.min.js    the self-contained script-tag bundles (rollup)
+//   custom-elements.json  the elements' manifest (`npm run analyze`), from the class JSDoc
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +11,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
 const rollup = require.resolve('rollup/dist/bin/rollup');
+const cem = require.resolve('@custom-elements-manifest/analyzer/cem.js');
 
 function run(label, file, args) {
   const started = Date.now();
@@ -21,3 +23,4 @@ rmSync('dist', { recursive: true, force: true });
 run('library', tsc, ['-p', 'tsconfig.build.json']);
 run('signal server', tsc, ['-p', 'tsconfig.server.json']);
 run('bundles', rollup, ['-c', '--silent']);
+run('custom-elements.json', cem, ['analyze', '--quiet']);

@@ -3,7 +3,8 @@
 //   1. a browser: Debian's Chromium (installed here when running as root on Debian)
 //   2. the build (bundles, types, server) and a strict type check
 //   3. element and browser-side core tests in Chromium (web-test-runner)
-//   4. unit, server and end-to-end tests (Node's test runner, one file at a time)
+//   4. the React and Vue examples, built with Vite (the framework end-to-end tests open them)
+//   5. unit, server, package and end-to-end tests (Node's test runner, one file at a time)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -50,12 +51,14 @@ ensureChromium();
 step('build', ['scripts/build.mjs']);
 step('type check', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 step('browser tests (web-test-runner)', ['node_modules/@web/test-runner/dist/bin.js']);
-step('unit, server and end-to-end tests (node --test)', [
+step('examples build (vite)', ['examples/build.mjs']);
+step('unit, server, package and end-to-end tests (node --test)', [
   '--import',
   'tsx',
   '--test',
   '--test-concurrency=1',
   ...testFiles('test/core', '.test.ts', '.browser.test.ts'),
   ...testFiles('test/server', '.test.ts'),
+  ...testFiles('test/package', '.test.ts'),
   ...testFiles('test/e2e', '.test.ts'),
 ]);

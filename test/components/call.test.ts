@@ -243,4 +243,19 @@ describe('<rtc-call>', () => {
     expect(blob.size, 'the recording has content').to.be.greaterThan(1000);
     expect(blob.type).to.contain('video/webm');
   });
+
+  it('joins when autojoin and room are set after the element is on the page (as React does)', async () => {
+    const el = document.createElement('rtc-call');
+    document.body.append(el);
+    try {
+      await el.updateComplete;
+      expect(el.state).to.equal('idle');
+      el.room = uniqueRoom();
+      el.autojoin = true;
+      await waitUntil(() => el.state === 'joined', 'joined once the properties arrived');
+    } finally {
+      await el.leave();
+      el.remove();
+    }
+  });
 });

@@ -162,7 +162,6 @@ export class RtcCall extends LitElement {
     super.connectedCallback();
     this.addEventListener('rtc-control', this.#onControl);
     this.addEventListener('keydown', this.#onKeyDown);
-    if (this.autojoin && this.room) void this.join().catch(() => undefined);
   }
 
   override disconnectedCallback(): void {
@@ -188,6 +187,9 @@ export class RtcCall extends LitElement {
     if (changed.has('name') && this.name !== undefined && this.#call) this.#call.setName(this.name);
     // Make the call (and provide it) before children render and ask for it.
     if (this.room) void this.call;
+    // Here rather than on connect: frameworks (React through @lit/react) set `autojoin`
+    // and `room` after putting the element in the page.
+    if (this.autojoin && this.room && this.isConnected && this.#call?.state === 'idle') void this.join().catch(() => undefined);
   }
 
   protected override render(): unknown {

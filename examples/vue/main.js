@@ -1,0 +1,6 @@
+import { createApp } from 'vue';
+// Defines every <rtc-*> element.
+import 'rtc-elements';
+import App from './App.vue';
+
+createApp(App).mount('#app');
