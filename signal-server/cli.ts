@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `rtc-signal-server`: reads the settings, serves the HTTP routes and the signal server
- * on one port, and shuts down cleanly on SIGINT/SIGTERM.
+ * on one port, logs JSON lines to stdout, and shuts down cleanly on SIGINT/SIGTERM.
+ * `rtc-signal-server token --room R` prints a join token instead.
  */
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
@@ -9,13 +10,28 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, usage, wantsHelp, type SignalServerConfig } from './config.js';
+import { signJoinToken } from './auth.js';
+import {
+  ConfigError,
+  configWarnings,
+  loadConfig,
+  loadTokenCommand,
+  tokenUsage,
+  usage,
+  wantsHelp,
+  type SignalServerConfig,
+} from './config.js';
 import { createRequestHandler } from './http.js';
+import { createLogger } from './logger.js';
 import { createSignalServer } from './server.js';
+import { turnIceServers } from './turn.js';
 
 const NAME = 'rtc-signal-server';
-/** How long a shutdown may wait for clients before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 3000;
+/**
+ * How long a shutdown may take before the process exits anyway (connections that will not
+ * close are cut): within the 10 s most process managers wait before a SIGKILL.
+ */
+const SHUTDOWN_TIMEOUT_MS = 9000;
 
 /**
  * Where the browser bundles are. Compiled, this file is `dist/server/signal-server/cli.js`
@@ -44,8 +60,6 @@ function readSettingFile(setting: string, path: string): Buffer {
 /** Settings that parse but do nothing yet: say so, rather than let an operator believe otherwise. */
 function warnAboutUnimplemented(config: SignalServerConfig): void {
   const unimplemented: string[] = [];
-  if (config.authSecret !== undefined) unimplemented.push('AUTH_SECRET (joining is NOT protected yet)');
-  if (config.turnUrls !== undefined || config.turnSecret !== undefined) unimplemented.push('TURN_URLS/TURN_SECRET');
   if (config.redisUrl !== undefined) unimplemented.push('REDIS_URL (rooms stay in this process)');
   if (config.topology !== 'mesh' || config.janusUrls !== undefined) unimplemented.push('TOPOLOGY/JANUS_URL (calls stay peer to peer)');
   for (const setting of unimplemented) process.stderr.write(`${NAME}: warning: ${setting} is not supported yet and is ignored\n`);
@@ -55,7 +69,37 @@ function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** `rtc-signal-server token --room R [--name N] [--ttl S]`: prints a join token. */
+async function tokenCommand(argv: readonly string[]): Promise<void> {
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${tokenUsage()}\n`);
+    return;
+  }
+  let command;
+  try {
+    command = loadTokenCommand(argv, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${NAME} token: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const token = await signJoinToken(command.secret, {
+    room: command.room,
+    ...(command.name === undefined ? {} : { name: command.name }),
+    expiresIn: command.ttl,
+  });
+  process.stdout.write(`${token}\n`);
+}
+
 function main(argv: readonly string[]): void {
+  if (argv[0] === 'token') {
+    tokenCommand(argv.slice(1)).catch((error: unknown) => {
+      process.stderr.write(`${NAME} token: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    });
+    return;
+  }
   if (wantsHelp(argv)) {
     process.stdout.write(`${usage()}\n`);
     return;
@@ -73,14 +117,34 @@ function main(argv: readonly string[]): void {
     return;
   }
   warnAboutUnimplemented(config);
+  for (const warning of configWarnings(config)) process.stderr.write(`${NAME}: warning: ${warning}\n`);
 
+  const logger = createLogger({ level: config.logLevel });
   let accepting = true;
-  const handler = createRequestHandler({ bundleDir: bundleDir(), isReady: () => accepting });
+  const handler = createRequestHandler({
+    bundleDir: bundleDir(),
+    isReady: () => accepting,
+    metrics: () => signalServer.metrics.registry,
+  });
   const server: HttpServer | HttpsServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
   const signalServer = createSignalServer(server, {
     roomCapacity: config.roomCapacity,
     disconnectGraceMs: config.disconnectGraceMs,
     ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
+    ...(config.authSecret === undefined ? {} : { authSecret: config.authSecret }),
+    ...(config.turnUrls === undefined
+      ? {}
+      : {
+          iceServers: turnIceServers({
+            urls: config.turnUrls,
+            ...(config.turnSecret === undefined ? {} : { secret: config.turnSecret }),
+            ttlSeconds: config.turnTtl,
+          }),
+        }),
+    trustProxy: config.trustProxy,
+    connectionRateLimit: config.connectionRateLimit === 0 ? false : { max: config.connectionRateLimit, windowMs: 10_000 },
+    logger,
+    processMetrics: true,
   });
 
   server.on('error', (error: NodeJS.ErrnoException) => {
@@ -89,7 +153,23 @@ function main(argv: readonly string[]): void {
   });
   server.listen(config.port, config.host, () => {
     const { port } = server.address() as AddressInfo;
-    process.stdout.write(`${NAME} listening on ${tls ? 'https' : 'http'}://${formatHost(config.host)}:${port}\n`);
+    const url = `${tls ? 'https' : 'http'}://${formatHost(config.host)}:${port}`;
+    process.stdout.write(`${NAME} listening on ${url}\n`);
+    // What is switched on, never a secret.
+    logger.info(
+      {
+        url,
+        roomCapacity: config.roomCapacity,
+        auth: config.authSecret !== undefined,
+        turnUrls: config.turnUrls ?? [],
+        turnCredentials: config.turnSecret !== undefined,
+        allowedOrigins: config.allowedOrigins ?? 'any',
+        trustProxy: config.trustProxy,
+        connectionRateLimit: config.connectionRateLimit,
+        tls: tls !== undefined,
+      },
+      'listening',
+    );
   });
 
   const shutdown = (signal: NodeJS.Signals): void => {
@@ -97,15 +177,25 @@ function main(argv: readonly string[]): void {
       // A second signal: the person wants out now.
       process.exit(1);
     }
+    // /readyz answers 503 from now on; the signal server refuses new connections, tells
+    // every client to reconnect (they come back, with jitter, to whichever server is up),
+    // and closes.
     accepting = false;
-    process.stderr.write(`${NAME}: ${signal} received, shutting down\n`);
+    logger.info({ signal }, 'shutting down');
     setTimeout(() => {
+      logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown is taking too long: exiting anyway');
       server.closeAllConnections();
       process.exit(0);
-    }, SHUTDOWN_GRACE_MS).unref();
+    }, SHUTDOWN_TIMEOUT_MS).unref();
     signalServer.close().then(
-      () => process.exit(0),
-      () => process.exit(0),
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
     );
   };
   process.on('SIGINT', shutdown);

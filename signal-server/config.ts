@@ -4,6 +4,7 @@
  * `ROOM_CAPACITY` and `--room-capacity`. An empty environment variable counts as unset.
  * A wrong setting throws a `ConfigError` naming the setting and what is wrong with it.
  */
+import { ROOM_PATTERN } from '../src/protocol/index.js';
 
 /**
  * How long, in milliseconds, a participant whose connection dropped without a `leave`
@@ -16,6 +17,16 @@ export const DEFAULT_DISCONNECT_GRACE_MS = 4000;
 
 /** The most `disconnectGraceMs` may be set to. */
 export const MAX_DISCONNECT_GRACE_MS = 60_000;
+
+/** Levels `LOG_LEVEL` accepts (pino's). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The default of `CONNECTION_RATE_LIMIT`: new connections per client address per 10 s. */
+export const DEFAULT_CONNECTIONS_PER_10S = 100;
+
+/** Secrets shorter than this draw a warning (HS256 and HMAC-SHA1 want at least 256 random bits). */
+export const RECOMMENDED_SECRET_LENGTH = 32;
 
 /** How rooms carry media: peer to peer, through the SFU, or peer to peer until a room outgrows `meshLimit`. */
 export type Topology = 'mesh' | 'sfu' | 'auto';
@@ -32,9 +43,9 @@ export interface SignalServerConfig {
   disconnectGraceMs: number;
   /** Page origins allowed to connect; undefined allows any. */
   allowedOrigins: string[] | undefined;
-  /** When set, joining will need a token signed with it (not enforced yet). */
+  /** When set, joining needs an HS256 JWT signed with it, naming the room. */
   authSecret: string | undefined;
-  /** TURN/STUN server URLs for clients (not handed out yet). */
+  /** TURN/STUN server URLs handed to each joiner (with credentials when `turnSecret` is set). */
   turnUrls: string[] | undefined;
   /** Shared secret for time-limited TURN credentials (coturn `use-auth-secret`). */
   turnSecret: string | undefined;
@@ -52,6 +63,12 @@ export interface SignalServerConfig {
   meshLimit: number;
   /** Janus WebSocket API URLs for the SFU topology. */
   janusUrls: string[] | undefined;
+  /** How much to log (JSON lines on stdout). */
+  logLevel: LogLevel;
+  /** How many reverse proxies stand in front, whose `X-Forwarded-For` entries are trusted. */
+  trustProxy: number;
+  /** New connections allowed per client address per 10 s; 0 turns the limit off. */
+  connectionRateLimit: number;
 }
 
 /** A setting that cannot be used; the message says which and why. */
@@ -98,13 +115,22 @@ const SETTINGS: readonly AnySettingSpec[] = [
   { key: 'authSecret', flag: 'auth-secret', help: 'secret for HS256 join tokens (prefer the variable)', parse: secret, fallback: undefined },
   { key: 'turnUrls', flag: 'turn-urls', help: 'comma-separated turn:/turns:/stun: URLs', parse: list(urlWithScheme(['turn:', 'turns:', 'stun:', 'stuns:'])), fallback: undefined },
   { key: 'turnSecret', flag: 'turn-secret', help: 'TURN shared secret (prefer the variable)', parse: secret, fallback: undefined },
-  { key: 'turnTtl', flag: 'turn-ttl', help: 'TURN credential lifetime in seconds', parse: integer(60, 604_800), fallback: 86_400 },
+  { key: 'turnTtl', flag: 'turn-ttl', help: 'TURN credential lifetime in seconds', parse: integer(60, 604_800), fallback: 3600 },
   { key: 'redisUrl', flag: 'redis-url', help: 'redis:// URL to share rooms across processes', parse: urlWithScheme(['redis:', 'rediss:']), fallback: undefined, shownDefault: 'in memory' },
   { key: 'tlsCert', flag: 'tls-cert', help: 'TLS certificate file (PEM)', parse: filePath, fallback: undefined },
   { key: 'tlsKey', flag: 'tls-key', help: 'TLS private key file (PEM)', parse: filePath, fallback: undefined },
   { key: 'topology', flag: 'topology', help: 'mesh, sfu or auto', parse: oneOf(TOPOLOGIES), fallback: 'mesh' },
   { key: 'meshLimit', flag: 'mesh-limit', help: 'room size beyond which auto uses the SFU', parse: integer(2, 10_000), fallback: 4 },
   { key: 'janusUrls', flag: 'janus-url', help: 'comma-separated Janus WebSocket API URLs', parse: list(urlWithScheme(['ws:', 'wss:'])), fallback: undefined },
+  { key: 'logLevel', flag: 'log-level', help: `${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS), fallback: 'info' },
+  {
+    key: 'trustProxy', flag: 'trust-proxy', help: 'reverse proxies in front whose X-Forwarded-For to trust',
+    parse: integer(0, 10), fallback: 0,
+  },
+  {
+    key: 'connectionRateLimit', flag: 'connection-rate-limit', help: 'new connections per client address per 10 s (0: no limit)',
+    parse: integer(0, 1_000_000), fallback: DEFAULT_CONNECTIONS_PER_10S,
+  },
 ];
 
 /** The variable name for a flag: `room-capacity` → `ROOM_CAPACITY`. */
@@ -127,6 +153,7 @@ export function usage(): string {
   });
   return [
     'Usage: rtc-signal-server [options]',
+    '       rtc-signal-server token --room <room> [--name <name>] [--ttl <seconds>]',
     '',
     'The rtc-elements signal server: relays WebRTC signaling between the participants of a',
     'room, and serves the demo page at / and the browser bundles.',
@@ -135,6 +162,8 @@ export function usage(): string {
     '  flag'.padEnd(flagColumn) + 'variable'.padEnd(variableColumn) + 'meaning',
     ...rows,
     '  -h, --help'.padEnd(flagColumn + variableColumn) + 'print this text',
+    '',
+    'rtc-signal-server token prints a join token signed with AUTH_SECRET (see token --help).',
   ].join('\n');
 }
 
@@ -146,7 +175,7 @@ export function loadConfig(
   argv: readonly string[] = process.argv.slice(2),
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): SignalServerConfig {
-  const flags = parseFlags(argv);
+  const flags = parseFlags(argv, new Set(SETTINGS.map((spec) => spec.flag)));
   const config = {} as Record<keyof SignalServerConfig, unknown>;
   for (const spec of SETTINGS) {
     const flagValue = flags.get(spec.flag);
@@ -165,12 +194,86 @@ export function loadConfig(
     const [set, missing] = settings.tlsCert === undefined ? ['TLS_KEY', 'TLS_CERT'] : ['TLS_CERT', 'TLS_KEY'];
     throw new ConfigError(`${set} is set but ${missing} is not: HTTPS needs both a certificate and a key`);
   }
+  if (settings.turnSecret !== undefined && settings.turnUrls === undefined) {
+    throw new ConfigError('TURN_SECRET is set but TURN_URLS is not: list the TURN servers the credentials are for');
+  }
+  if (settings.turnSecret === undefined && settings.turnUrls?.some((url) => /^turns?:/i.test(url))) {
+    throw new ConfigError('TURN_URLS lists turn: servers but TURN_SECRET is not set: clients need credentials for them (coturn use-auth-secret)');
+  }
   return settings;
 }
 
+/** Warnings about settings that work but are unwise, one sentence each. */
+export function configWarnings(config: SignalServerConfig): string[] {
+  const warnings: string[] = [];
+  for (const [name, value] of [['AUTH_SECRET', config.authSecret], ['TURN_SECRET', config.turnSecret]] as const) {
+    if (value !== undefined && value.length < RECOMMENDED_SECRET_LENGTH) {
+      warnings.push(`${name} is only ${value.length} characters long: use at least ${RECOMMENDED_SECRET_LENGTH} random characters (e.g. openssl rand -base64 32)`);
+    }
+  }
+  return warnings;
+}
+
+/** What `rtc-signal-server token` makes a token for. */
+export interface TokenCommand {
+  secret: string;
+  room: string;
+  name?: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+}
+
+/** The usage text of `rtc-signal-server token --help`. */
+export function tokenUsage(): string {
+  return [
+    'Usage: rtc-signal-server token --room <room> [--name <name>] [--ttl <seconds>]',
+    '',
+    'Prints a join token (an HS256 JWT) for one room, signed with AUTH_SECRET (the variable,',
+    'or --auth-secret). The token holds the claims room, exp, iat and, with --name, name: the',
+    'display name its holder gets. Give it to a page as <rtc-call token="...">.',
+    '',
+    '  --room <room>      the room the token grants (required)',
+    '  --name <name>      the display name its holder gets (optional)',
+    '  --ttl <seconds>    lifetime (default: 3600, at most 31 days)',
+    '  --auth-secret <s>  the secret, if AUTH_SECRET is not set',
+  ].join('\n');
+}
+
+/**
+ * Reads the arguments of `rtc-signal-server token` (those after `token`).
+ * @throws ConfigError when the secret or the room is missing, or a flag is wrong.
+ */
+export function loadTokenCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TokenCommand {
+  const flags = parseFlags(argv, new Set(['room', 'name', 'ttl', 'auth-secret']));
+  const secretFlag = flags.get('auth-secret');
+  const secretRaw: RawSetting | undefined =
+    secretFlag !== undefined
+      ? { value: secretFlag, source: '--auth-secret' }
+      : env.AUTH_SECRET !== undefined && env.AUTH_SECRET !== ''
+        ? { value: env.AUTH_SECRET, source: 'AUTH_SECRET' }
+        : undefined;
+  if (secretRaw === undefined) throw new ConfigError('AUTH_SECRET is not set: a token is signed with the same secret the server checks it with');
+  const room = flags.get('room');
+  if (room === undefined) throw new ConfigError('--room is required: a token grants one room');
+  if (!ROOM_PATTERN.test(room)) {
+    throw new ConfigError(`--room: "${room}" is not a room name (letters, digits and - _ . , at most 64, starting with a letter or digit)`);
+  }
+  const command: TokenCommand = { secret: secret(secretRaw), room, ttl: 3600 };
+  const name = flags.get('name');
+  if (name !== undefined) {
+    if (name.trim() === '') throw new ConfigError('--name must not be blank');
+    command.name = name;
+  }
+  const ttl = flags.get('ttl');
+  if (ttl !== undefined) command.ttl = integer(1, 31 * 86_400)({ value: ttl, source: '--ttl' });
+  return command;
+}
+
 /** Flags as name → value; `--name value` and `--name=value` both work, the last repeat wins. */
-function parseFlags(argv: readonly string[]): Map<string, string> {
-  const known = new Set(SETTINGS.map((spec) => spec.flag));
+function parseFlags(argv: readonly string[], known: ReadonlySet<string>): Map<string, string> {
   const flags = new Map<string, string>();
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] ?? '';

@@ -1,5 +1,5 @@
 /**
- * The signal server's plain HTTP routes: health, the demo page and the browser bundles.
+ * The signal server's plain HTTP routes: health, metrics, the demo page and the browser bundles.
  * socket.io takes its own path before these handlers see a request.
  */
 import { createReadStream } from 'node:fs';
@@ -14,6 +14,11 @@ export interface RequestHandlerOptions {
   bundleDir: string;
   /** Answers `GET /readyz`: false while the server cannot serve (shutting down). Default: always ready. */
   isReady?: () => boolean;
+  /**
+   * Answers `GET /metrics` in the Prometheus text format, e.g.
+   * `() => signal.metrics.registry` for a `SignalServer` made later. Without it, `/metrics` is 404.
+   */
+  metrics?: () => { contentType: string; metrics(): Promise<string> };
 }
 
 /** A `node:http` request listener. */
@@ -48,7 +53,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));
 
   const bundle = BUNDLE_FILES.get(path.slice(1));
-  const known = path === '/' || path === '/healthz' || path === '/readyz' || bundle !== undefined;
+  const known =
+    path === '/' || path === '/healthz' || path === '/readyz' || (path === '/metrics' && options.metrics !== undefined) || bundle !== undefined;
   if (!known) return sendText(response, 404, 'not found');
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
@@ -59,6 +65,18 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
   if (path === '/readyz') {
     const ready = options.isReady?.() ?? true;
     return sendText(response, ready ? 200 : 503, ready ? 'ready' : 'not ready');
+  }
+  if (path === '/metrics' && options.metrics) {
+    const registry = options.metrics();
+    const text = await registry.metrics();
+    response.writeHead(200, {
+      'content-type': registry.contentType,
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    response.end(request.method === 'HEAD' ? undefined : text);
+    return;
   }
   if (path === '/') {
     const bundleAvailable = await isFile(join(options.bundleDir, 'rtc-elements.iife.min.js'));

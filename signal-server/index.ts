@@ -3,15 +3,20 @@
  *
  * ```ts
  * import { createServer } from 'node:http';
- * import { createSignalServer } from './signal-server/index.js'; // dist/server/signal-server/index.js once built
- * const httpServer = createServer();
- * const signal = createSignalServer(httpServer, { roomCapacity: 4 });
+ * import { createRequestHandler, createSignalServer, turnIceServers } from './signal-server/index.js'; // dist/server/signal-server/index.js once built
+ * const httpServer = createServer(createRequestHandler({ bundleDir: 'dist', metrics: () => signal.metrics.registry }));
+ * const signal = createSignalServer(httpServer, {
+ *   roomCapacity: 4,
+ *   authSecret: process.env.AUTH_SECRET,
+ *   iceServers: turnIceServers({ urls: ['turn:turn.example.com:3478'], secret: process.env.TURN_SECRET }),
+ * });
  * httpServer.listen(3000);
  * ```
  * The `rtc-signal-server` command (cli.ts) runs the same thing with the demo page.
  */
 export {
   createSignalServer,
+  HANDSHAKE_REFUSALS,
   normalizeOrigin,
   originPolicy,
   PING_INTERVAL_MS,
@@ -33,14 +38,45 @@ export {
 } from './validate.js';
 export {
   ConfigError,
+  configWarnings,
+  DEFAULT_CONNECTIONS_PER_10S,
   DEFAULT_DISCONNECT_GRACE_MS,
+  LOG_LEVELS,
   MAX_DISCONNECT_GRACE_MS,
   loadConfig,
+  loadTokenCommand,
+  tokenUsage,
   usage,
   wantsHelp,
+  type LogLevel,
   type SignalServerConfig,
+  type TokenCommand,
   type Topology,
 } from './config.js';
+export {
+  signJoinToken,
+  TOKEN_CLOCK_TOLERANCE_S,
+  TOKEN_REFUSALS,
+  verifyJoinToken,
+  type JoinTokenClaims,
+  type TokenRefusal,
+  type TokenVerdict,
+} from './auth.js';
+export { DEFAULT_TURN_TTL_S, turnCredential, turnIceServers, turnPassword, type TurnSettings } from './turn.js';
+export {
+  addressKey,
+  clientAddress,
+  ConnectionRateLimiter,
+  DEFAULT_CONNECTION_RATE_LIMIT,
+  DEFAULT_EVENT_RATE_LIMIT,
+  EventRateLimiter,
+  TokenBucket,
+  type ConnectionRateLimit,
+  type EventRateLimit,
+  type EventVerdict,
+} from './limits.js';
+export { createMetrics, type MetricsSources, type RejectionReason, type SignalMetrics } from './metrics.js';
+export { createLogger, silentLogger, type Logger } from './logger.js';
 export { createRequestHandler, type RequestHandler, type RequestHandlerOptions } from './http.js';
 export { escapeHtml, renderDemoPage, type DemoPageOptions } from './demo-page.js';
 export type * from '../src/protocol/index.js';

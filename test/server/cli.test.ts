@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { io as connectClient } from 'socket.io-client';
+import { verifyJoinToken } from '../../signal-server/auth.js';
 import { withTimeout } from './helpers.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL'];
+const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT'];
 
 /** The environment without any of the server's settings, plus the given ones. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -77,11 +78,62 @@ describe('rtc-signal-server command', () => {
     );
     assert.equal(answer.ok, true);
 
-    const clientGone = new Promise<void>((resolve) => client.once('disconnect', () => resolve()));
+    const clientGone = new Promise<string>((resolve) => client.once('disconnect', (reason) => resolve(reason)));
     cli.child.kill('SIGTERM');
-    const exit = await withTimeout(cli.exited, 'a clean exit', 5000);
+    const exit = await withTimeout(cli.exited, 'a clean exit', 10_000);
     assert.deepEqual(exit, { code: 0, signal: null });
-    await withTimeout(clientGone, 'the client to be disconnected');
+    // Sent away on purpose: the library's client reconnects after a jittered pause.
+    assert.equal(await withTimeout(clientGone, 'the client to be disconnected'), 'io server disconnect');
+
+    // Logs: one JSON object per line on stdout, after the plain listening line.
+    const [listening, ...logLines] = cli.stdout().trimEnd().split('\n');
+    assert.match(listening ?? '', /^rtc-signal-server listening on http:/);
+    const messages = logLines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    for (const msg of ['listening', 'joined', 'shutting down', 'stopped']) assert.ok(messages.includes(msg), `logs "${msg}": ${messages.join(', ')}`);
+  });
+
+  it('serves /metrics, needs tokens with AUTH_SECRET and hands out TURN credentials', async (t) => {
+    const secret = 'cli-auth-secret-0123456789abcdefghij';
+    const env = cleanEnv({ AUTH_SECRET: secret, TURN_URLS: 'turn:turn.example:3478', TURN_SECRET: 'cli-turn-secret-0123456789abcdefghij', TURN_TTL: '120', LOG_LEVEL: 'warn' });
+    const cli = runCli(t, ['--port', '0'], env);
+    const url = await listeningUrl(cli);
+    const metrics = await fetch(`${url}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /^rtc_signal_connected_sockets 0$/m);
+
+    const tokenCli = runCli(t, ['token', '--room', 'cli', '--name', 'Ada'], env);
+    assert.deepEqual(await withTimeout(tokenCli.exited, 'the token command', 10_000), { code: 0, signal: null });
+    const token = tokenCli.stdout().trim();
+
+    const client = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    t.after(() => client.disconnect());
+    const joinWith = (extra: Record<string, unknown>): Promise<Record<string, any>> =>
+      withTimeout(new Promise((resolve) => client.emit('join', { room: 'cli', name: 'Someone', ...extra }, resolve)), 'join ack');
+    assert.equal((await joinWith({})).error?.code, 'unauthorized');
+    const answer = await joinWith({ token });
+    assert.equal(answer.ok, true);
+    const [ice] = answer.iceServers as Array<{ urls: string[]; username: string; credential: string }>;
+    assert.deepEqual(ice?.urls, ['turn:turn.example:3478']);
+    assert.match(ice?.username ?? '', new RegExp(`^\\d+:${answer.selfId}$`));
+    assert.ok(!cli.stdout().includes(token) && !cli.stderr().includes(token), 'the token is not logged');
+    cli.child.kill('SIGTERM');
+    assert.deepEqual(await withTimeout(cli.exited, 'a clean exit', 10_000), { code: 0, signal: null });
+  });
+
+  it('prints a join token with `token`, and refuses without AUTH_SECRET', async (t) => {
+    const secret = 'x'.repeat(40);
+    const cli = runCli(t, ['token', '--room', 'standup', '--ttl', '90'], cleanEnv({ AUTH_SECRET: secret }));
+    assert.deepEqual(await withTimeout(cli.exited, 'exit', 10_000), { code: 0, signal: null });
+    const token = cli.stdout().trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.deepEqual(await verifyJoinToken(secret, token, 'standup'), { ok: true });
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp: number; iat: number };
+    assert.equal(claims.exp - claims.iat, 90);
+
+    const refused = runCli(t, ['token', '--room', 'standup']);
+    assert.equal((await withTimeout(refused.exited, 'exit', 10_000)).code, 2);
+    assert.match(refused.stderr(), /^rtc-signal-server token: AUTH_SECRET is not set/);
+    assert.equal(refused.stdout(), '');
   });
 
   it('takes its settings from the environment too, and exits on SIGINT', async (t) => {
@@ -89,7 +141,7 @@ describe('rtc-signal-server command', () => {
     const url = await listeningUrl(cli);
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     cli.child.kill('SIGINT');
-    assert.deepEqual(await withTimeout(cli.exited, 'a clean exit', 5000), { code: 0, signal: null });
+    assert.deepEqual(await withTimeout(cli.exited, 'a clean exit', 10_000), { code: 0, signal: null });
   });
 
   it('prints a wrong setting to stderr and exits with 2', async (t) => {

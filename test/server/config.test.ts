@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig, usage, wantsHelp } from '../../signal-server/config.js';
+import { ConfigError, configWarnings, loadConfig, loadTokenCommand, tokenUsage, usage, wantsHelp } from '../../signal-server/config.js';
 
 function configError(run: () => unknown, pattern: RegExp): void {
   assert.throws(run, (error: unknown) => {
@@ -21,13 +21,16 @@ describe('loadConfig', () => {
       authSecret: undefined,
       turnUrls: undefined,
       turnSecret: undefined,
-      turnTtl: 86_400,
+      turnTtl: 3600,
       redisUrl: undefined,
       tlsCert: undefined,
       tlsKey: undefined,
       topology: 'mesh',
       meshLimit: 4,
       janusUrls: undefined,
+      logLevel: 'info',
+      trustProxy: 0,
+      connectionRateLimit: 100,
     });
   });
 
@@ -48,6 +51,9 @@ describe('loadConfig', () => {
       TOPOLOGY: 'auto',
       MESH_LIMIT: '3',
       JANUS_URL: 'ws://janus1:8188,wss://janus2/janus',
+      LOG_LEVEL: 'debug',
+      TRUST_PROXY: '1',
+      CONNECTION_RATE_LIMIT: '500',
     });
     assert.deepEqual(config, {
       port: 8080,
@@ -65,6 +71,9 @@ describe('loadConfig', () => {
       topology: 'auto',
       meshLimit: 3,
       janusUrls: ['ws://janus1:8188', 'wss://janus2/janus'],
+      logLevel: 'debug',
+      trustProxy: 1,
+      connectionRateLimit: 500,
     });
   });
 
@@ -149,8 +158,50 @@ describe('loadConfig', () => {
     assert.equal(wantsHelp(['--port', '1', '-h']), true);
     assert.equal(wantsHelp(['--port', '1']), false);
     const text = usage();
-    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--disconnect-grace-ms', 'DISCONNECT_GRACE_MS', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL']) {
+    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--disconnect-grace-ms', 'DISCONNECT_GRACE_MS', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT', 'token --room']) {
       assert.ok(text.includes(name), name);
     }
+  });
+
+  it('refuses a log level, proxy count or connection limit out of range', () => {
+    configError(() => loadConfig([], { LOG_LEVEL: 'verbose' }), /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    configError(() => loadConfig(['--trust-proxy', '-1'], {}), /--trust-proxy/);
+    configError(() => loadConfig([], { TRUST_PROXY: 'true' }), /TRUST_PROXY must be a whole number from 0 to 10/);
+    configError(() => loadConfig([], { CONNECTION_RATE_LIMIT: 'lots' }), /CONNECTION_RATE_LIMIT/);
+    assert.equal(loadConfig(['--connection-rate-limit', '0'], {}).connectionRateLimit, 0);
+  });
+
+  it('needs TURN_URLS with TURN_SECRET, and TURN_SECRET for turn: URLs', () => {
+    configError(() => loadConfig([], { TURN_SECRET: 'x'.repeat(32) }), /^TURN_SECRET is set but TURN_URLS is not/);
+    configError(() => loadConfig([], { TURN_URLS: 'stun:stun.example:3478,turns:turn.example:5349' }), /^TURN_URLS lists turn: servers but TURN_SECRET is not set/);
+    // STUN alone needs no credentials.
+    assert.deepEqual(loadConfig([], { TURN_URLS: 'stun:stun.example:3478' }).turnUrls, ['stun:stun.example:3478']);
+  });
+
+  it('warns about short secrets, without showing them', () => {
+    assert.deepEqual(configWarnings(loadConfig([], {})), []);
+    const warnings = configWarnings(loadConfig([], { AUTH_SECRET: 'hunter2', TURN_URLS: 'turn:t.example', TURN_SECRET: 's'.repeat(32) }));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /^AUTH_SECRET is only 7 characters long/);
+    assert.ok(!warnings[0]?.includes('hunter2'));
+  });
+});
+
+describe('loadTokenCommand', () => {
+  it('reads the room, name and lifetime, and the secret from AUTH_SECRET or --auth-secret', () => {
+    assert.deepEqual(loadTokenCommand(['--room', 'standup'], { AUTH_SECRET: 'env-secret' }), { secret: 'env-secret', room: 'standup', ttl: 3600 });
+    assert.deepEqual(loadTokenCommand(['--room=r.1', '--name', 'Ada L.', '--ttl', '60', '--auth-secret', 'flag'], { AUTH_SECRET: 'env' }), {
+      secret: 'flag', room: 'r.1', name: 'Ada L.', ttl: 60,
+    });
+  });
+
+  it('refuses a missing secret or room, a bad room, name or lifetime', () => {
+    configError(() => loadTokenCommand(['--room', 'r'], {}), /^AUTH_SECRET is not set/);
+    configError(() => loadTokenCommand([], { AUTH_SECRET: 's' }), /^--room is required/);
+    configError(() => loadTokenCommand(['--room', '../x'], { AUTH_SECRET: 's' }), /^--room: "\.\.\/x" is not a room name/);
+    configError(() => loadTokenCommand(['--room', 'r', '--name', ' '], { AUTH_SECRET: 's' }), /^--name must not be blank/);
+    configError(() => loadTokenCommand(['--room', 'r', '--ttl', '0'], { AUTH_SECRET: 's' }), /^--ttl must be a whole number from 1 to 2678400/);
+    configError(() => loadTokenCommand(['--room', 'r', '--port', '1'], { AUTH_SECRET: 's' }), /^unknown flag --port/);
+    assert.match(tokenUsage(), /^Usage: rtc-signal-server token --room/);
   });
 });

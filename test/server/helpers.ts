@@ -34,7 +34,7 @@ export async function startServer(
   bundleDir = '/nonexistent-bundle-dir',
   port = 0,
 ): Promise<TestServer> {
-  const httpServer = createServer(createRequestHandler({ bundleDir }));
+  const httpServer = createServer(createRequestHandler({ bundleDir, metrics: () => signal.metrics.registry }));
   const signal = createSignalServer(httpServer, options);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { escapeHtml, renderDemoPage } from '../../signal-server/demo-page.js';
+import { createRequestHandler } from '../../signal-server/http.js';
 import { startServer, type TestServer } from './helpers.js';
 
 interface RawResponse {
@@ -49,6 +51,27 @@ describe('http routes', () => {
   it('answers /readyz with 200', async (t) => {
     const server = await startServer(t);
     assert.equal((await send(server, '/readyz')).status, 200);
+  });
+
+  it('answers /readyz with 503 while not ready', async (t) => {
+    const httpServer = createServer(createRequestHandler({ bundleDir: '/nonexistent', isReady: () => false }));
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => httpServer.close(resolve)));
+    const port = (httpServer.address() as AddressInfo).port;
+    const response = await send({ port } as TestServer, '/readyz');
+    assert.deepEqual([response.status, response.body], [503, 'not ready']);
+    assert.equal((await send({ port } as TestServer, '/metrics')).status, 404, 'no /metrics without a registry');
+  });
+
+  it('serves /metrics in the Prometheus text format, not cached, GET and HEAD only', async (t) => {
+    const server = await startServer(t, { processMetrics: false });
+    const response = await send(server, '/metrics');
+    assert.equal(response.status, 200);
+    assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    assert.equal(response.headers['cache-control'], 'no-store');
+    assert.match(response.body, /^# HELP rtc_signal_connected_sockets /m);
+    assert.equal((await send(server, '/metrics', 'HEAD')).body, '');
+    assert.equal((await send(server, '/metrics', 'POST')).status, 405);
   });
 
   it('answers 404 for anything else, traversal attempts included', async (t) => {
