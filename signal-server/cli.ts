@@ -23,7 +23,8 @@ import {
 } from './config.js';
 import { createRequestHandler } from './http.js';
 import { createLogger } from './logger.js';
-import { createSignalServer } from './server.js';
+import type { SignalServer } from './server.js';
+import { connectSignalServer, redactRedisUrl } from './start.js';
 import { turnIceServers } from './turn.js';
 
 const NAME = 'rtc-signal-server';
@@ -60,7 +61,6 @@ function readSettingFile(setting: string, path: string): Buffer {
 /** Settings that parse but do nothing yet: say so, rather than let an operator believe otherwise. */
 function warnAboutUnimplemented(config: SignalServerConfig): void {
   const unimplemented: string[] = [];
-  if (config.redisUrl !== undefined) unimplemented.push('REDIS_URL (rooms stay in this process)');
   if (config.topology !== 'mesh' || config.janusUrls !== undefined) unimplemented.push('TOPOLOGY/JANUS_URL (calls stay peer to peer)');
   for (const setting of unimplemented) process.stderr.write(`${NAME}: warning: ${setting} is not supported yet and is ignored\n`);
 }
@@ -92,9 +92,9 @@ async function tokenCommand(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${token}\n`);
 }
 
-function main(argv: readonly string[]): void {
+async function main(argv: readonly string[]): Promise<void> {
   if (argv[0] === 'token') {
-    tokenCommand(argv.slice(1)).catch((error: unknown) => {
+    await tokenCommand(argv.slice(1)).catch((error: unknown) => {
       process.stderr.write(`${NAME} token: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
     });
@@ -121,31 +121,44 @@ function main(argv: readonly string[]): void {
 
   const logger = createLogger({ level: config.logLevel });
   let accepting = true;
+  // Set before the server listens, hence before any request reaches the handler.
+  let signalServer: SignalServer | undefined;
   const handler = createRequestHandler({
     bundleDir: bundleDir(),
-    isReady: () => accepting,
-    metrics: () => signalServer.metrics.registry,
+    isReady: async () => accepting && signalServer !== undefined && (await signalServer.ready()),
+    metrics: () => (signalServer as SignalServer).metrics.registry,
   });
   const server: HttpServer | HttpsServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-  const signalServer = createSignalServer(server, {
-    roomCapacity: config.roomCapacity,
-    disconnectGraceMs: config.disconnectGraceMs,
-    ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
-    ...(config.authSecret === undefined ? {} : { authSecret: config.authSecret }),
-    ...(config.turnUrls === undefined
-      ? {}
-      : {
-          iceServers: turnIceServers({
-            urls: config.turnUrls,
-            ...(config.turnSecret === undefined ? {} : { secret: config.turnSecret }),
-            ttlSeconds: config.turnTtl,
+  try {
+    signalServer = await connectSignalServer(server, {
+      roomCapacity: config.roomCapacity,
+      disconnectGraceMs: config.disconnectGraceMs,
+      ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+      ...(config.allowedOrigins === undefined ? {} : { allowedOrigins: config.allowedOrigins }),
+      ...(config.authSecret === undefined ? {} : { authSecret: config.authSecret }),
+      ...(config.turnUrls === undefined
+        ? {}
+        : {
+            iceServers: turnIceServers({
+              urls: config.turnUrls,
+              ...(config.turnSecret === undefined ? {} : { secret: config.turnSecret }),
+              ttlSeconds: config.turnTtl,
+            }),
           }),
-        }),
-    trustProxy: config.trustProxy,
-    connectionRateLimit: config.connectionRateLimit === 0 ? false : { max: config.connectionRateLimit, windowMs: 10_000 },
-    logger,
-    processMetrics: true,
-  });
+      trustProxy: config.trustProxy,
+      connectionRateLimit: config.connectionRateLimit === 0 ? false : { max: config.connectionRateLimit, windowMs: 10_000 },
+      logger,
+      processMetrics: true,
+    });
+  } catch (error) {
+    if (config.redisUrl === undefined) throw error;
+    // The only thing that can fail here with a URL that parsed: Redis is not there.
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${NAME}: cannot reach Redis at ${redactRedisUrl(config.redisUrl)} (${reason}); is REDIS_URL right, and Redis running?\n`);
+    // Its clients may still be closing their sockets: leave without waiting for them.
+    process.exit(2);
+  }
+  const signal = signalServer;
 
   server.on('error', (error: NodeJS.ErrnoException) => {
     process.stderr.write(`${NAME}: cannot listen on ${formatHost(config.host)}:${config.port}: ${error.code ?? error.message}\n`);
@@ -167,12 +180,13 @@ function main(argv: readonly string[]): void {
         trustProxy: config.trustProxy,
         connectionRateLimit: config.connectionRateLimit,
         tls: tls !== undefined,
+        redis: config.redisUrl === undefined ? false : redactRedisUrl(config.redisUrl),
       },
       'listening',
     );
   });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signalName: NodeJS.Signals): void => {
     if (!accepting) {
       // A second signal: the person wants out now.
       process.exit(1);
@@ -181,13 +195,13 @@ function main(argv: readonly string[]): void {
     // every client to reconnect (they come back, with jitter, to whichever server is up),
     // and closes.
     accepting = false;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal: signalName }, 'shutting down');
     setTimeout(() => {
       logger.warn({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown is taking too long: exiting anyway');
       server.closeAllConnections();
       process.exit(0);
     }, SHUTDOWN_TIMEOUT_MS).unref();
-    signalServer.close().then(
+    signal.close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
@@ -202,9 +216,7 @@ function main(argv: readonly string[]): void {
   process.on('SIGTERM', shutdown);
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (error) {
+main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`${NAME}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
-}
+});

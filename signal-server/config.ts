@@ -51,7 +51,7 @@ export interface SignalServerConfig {
   turnSecret: string | undefined;
   /** Lifetime of TURN credentials, in seconds. */
   turnTtl: number;
-  /** Redis to share rooms across processes (not used yet). */
+  /** Redis to share rooms across processes (`redis://` or `rediss://`); unset, rooms stay in this process. */
   redisUrl: string | undefined;
   /** Path of the TLS certificate (PEM); with `tlsKey`, the server speaks HTTPS/WSS. */
   tlsCert: string | undefined;

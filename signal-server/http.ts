@@ -12,8 +12,12 @@ import { renderDemoPage } from './demo-page.js';
 export interface RequestHandlerOptions {
   /** The folder holding the built bundles (the package's `dist/`). */
   bundleDir: string;
-  /** Answers `GET /readyz`: false while the server cannot serve (shutting down). Default: always ready. */
-  isReady?: () => boolean;
+  /**
+   * Answers `GET /readyz`: false while the server cannot serve (shutting down, its Redis
+   * unreachable), e.g. `() => signal.ready()`. Default: always ready. `GET /healthz`
+   * answers 200 regardless.
+   */
+  isReady?: () => boolean | Promise<boolean>;
   /**
    * Answers `GET /metrics` in the Prometheus text format, e.g.
    * `() => signal.metrics.registry` for a `SignalServer` made later. Without it, `/metrics` is 404.
@@ -63,7 +67,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
 
   if (path === '/healthz') return sendText(response, 200, 'ok');
   if (path === '/readyz') {
-    const ready = options.isReady?.() ?? true;
+    let ready: boolean;
+    try {
+      ready = (await options.isReady?.()) ?? true;
+    } catch {
+      ready = false;
+    }
     return sendText(response, ready ? 200 : 503, ready ? 'ready' : 'not ready');
   }
   if (path === '/metrics' && options.metrics) {

@@ -12,10 +12,13 @@
  * });
  * httpServer.listen(3000);
  * ```
- * The `rtc-signal-server` command (cli.ts) runs the same thing with the demo page.
+ * To share rooms across several processes through Redis, `await connectSignalServer(httpServer,
+ * { redisUrl, ...options })` instead (start.ts). The `rtc-signal-server` command (cli.ts)
+ * runs the same thing with the demo page.
  */
 export {
   createSignalServer,
+  DEFAULT_ROOM_CAPACITY,
   HANDSHAKE_REFUSALS,
   normalizeOrigin,
   originPolicy,
@@ -28,6 +31,11 @@ export {
   type SignalSocketData,
 } from './server.js';
 export { Rooms, type Joiner, type ParticipantPatch, type RoomJoinResult, type RoomLeaveResult } from './rooms.js';
+export { MemoryRoomStore, type CloseOptions, type LeaveOptions, type RoomRejoinResult, type RoomStore } from './room-store.js';
+export { RedisRoomStore, type RedisRoomStoreOptions } from './redis-room-store.js';
+export { createRedisAdapter, type RedisAdapter, type RedisAdapterOptions } from './redis-adapter.js';
+export { participantChannel, roomChannel } from './channels.js';
+export { connectSignalServer, redactRedisUrl, type ConnectSignalServerOptions } from './start.js';
 export {
   cleanDisplayName,
   DEFAULT_DISPLAY_NAME,

@@ -13,11 +13,15 @@ const REJECTION_REASONS: readonly RejectionReason[] = ['invalid-input', 'room-fu
 /** Messages the server passes on from one client to others, as counted in `rtc_signal_relayed_messages_total{event}`. */
 export type RelayedEvent = 'signal' | 'update';
 
-/** Live numbers the gauges read at scrape time. */
+/**
+ * Live numbers the gauges read at scrape time. Rooms and participants come from the room
+ * store, over every process sharing it; a source that rejects (its store unreachable)
+ * makes its gauge read NaN rather than failing the scrape.
+ */
 export interface MetricsSources {
   connectedSockets: () => number;
-  rooms: () => number;
-  participants: () => number;
+  rooms: () => number | Promise<number>;
+  participants: () => number | Promise<number>;
 }
 
 /** The signal server's metrics. */
@@ -48,18 +52,18 @@ export function createMetrics(sources: MetricsSources, options: { registry?: Reg
   });
   new Gauge({
     name: 'rtc_signal_rooms',
-    help: 'Rooms with at least one participant.',
+    help: 'Rooms with at least one participant (over every process sharing the room store).',
     registers,
-    collect() {
-      this.set(sources.rooms());
+    async collect() {
+      await setFrom(this, sources.rooms);
     },
   });
   new Gauge({
     name: 'rtc_signal_participants',
-    help: 'Participants in rooms (including those in their disconnect grace).',
+    help: 'Participants in rooms, including those in their disconnect grace (over every process sharing the room store).',
     registers,
-    collect() {
-      this.set(sources.participants());
+    async collect() {
+      await setFrom(this, sources.participants);
     },
   });
   const joins = new Counter({
@@ -90,4 +94,13 @@ export function createMetrics(sources: MetricsSources, options: { registry?: Reg
   for (const event of ['signal', 'update'] satisfies RelayedEvent[]) relayed.inc({ event }, 0);
   for (const reason of REJECTION_REASONS) rejections.inc({ reason }, 0);
   return { registry, joins, relayed, rejections, abuseDisconnects };
+}
+
+/** Sets a gauge from a possibly asynchronous source; NaN when the source fails (not a stale number, nor a false 0). */
+async function setFrom(gauge: Gauge, source: () => number | Promise<number>): Promise<void> {
+  try {
+    gauge.set(await source());
+  } catch {
+    gauge.set(Number.NaN);
+  }
 }

@@ -25,12 +25,12 @@
 import { createAdapter, type RedisStreamsAdapterOptions } from '@socket.io/redis-streams-adapter';
 import { createClient } from 'redis';
 
-/** The socket.io room holding the socket(s) of one participant. */
-export function participantChannel(id: string): string {
-  return `p:${id}`;
-}
+export { participantChannel } from './channels.js';
 
 type RedisClient = ReturnType<typeof createClient>;
+
+/** The longest `createRedisAdapter` waits for the adapter's first read of the stream. */
+const FIRST_READ_WAIT_MS = 3000;
 
 export interface RedisAdapterOptions extends RedisStreamsAdapterOptions {
   /** Where connection errors go. Default: `console.error`, at most once per 10 s. */
@@ -47,9 +47,9 @@ export interface RedisAdapter {
 }
 
 /**
- * Connects to Redis and makes the adapter. Rejects if Redis cannot be reached at startup
- * (after a few quick retries); once connected, the clients reconnect by themselves and
- * the stream is resumed where it was.
+ * Connects to Redis and makes the adapter; resolves once the adapter reads the stream.
+ * Rejects if Redis cannot be reached at startup (after a few quick retries); once
+ * connected, the clients reconnect by themselves and the stream is resumed where it was.
  */
 export async function createRedisAdapter(url: string, options: RedisAdapterOptions = {}): Promise<RedisAdapter> {
   const { onError, ...adapterOptions } = options;
@@ -76,6 +76,8 @@ export async function createRedisAdapter(url: string, options: RedisAdapterOptio
   // keep the offline queue (a read waits for the reconnection), a failed read is paced,
   // and once closed, reads never settle (the reading loop stops, holding nothing).
   let closing = false;
+  let firstRead: () => void = () => {};
+  const reading = new Promise<void>((resolve) => (firstRead = resolve));
   const duplicates = new Set<{ destroy(): void }>();
   const duplicate = client.duplicate.bind(client);
   client.duplicate = ((overrides) => {
@@ -84,6 +86,7 @@ export async function createRedisAdapter(url: string, options: RedisAdapterOptio
     const reader = copy as unknown as { xRead(...args: unknown[]): Promise<unknown> };
     const xRead = reader.xRead.bind(copy);
     reader.xRead = async (...args) => {
+      firstRead();
       try {
         return await xRead(...args);
       } catch (error) {
@@ -97,6 +100,12 @@ export async function createRedisAdapter(url: string, options: RedisAdapterOptio
   await client.connect();
 
   const adapter = createAdapter(client, { streamName: 'rtc:socket.io', channelPrefix: 'rtc:socket.io', ...adapterOptions });
+  // The adapter reads the stream from its end, starting a moment after it is made: what
+  // other processes publish before its first read never reaches this one. Waiting for that
+  // read (briefly: it needs one more connection) makes the adapter whole once this resolves.
+  let waited: NodeJS.Timeout | undefined;
+  await Promise.race([reading, new Promise((resolve) => (waited = setTimeout(resolve, FIRST_READ_WAIT_MS)))]);
+  clearTimeout(waited);
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {

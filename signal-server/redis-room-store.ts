@@ -27,6 +27,7 @@ import { createClient } from 'redis';
 import type { ParticipantInfo } from '../src/protocol/index.js';
 import {
   newInstanceId,
+  type CloseOptions,
   type Joiner,
   type LeaveOptions,
   type ParticipantPatch,
@@ -369,16 +370,21 @@ export class RedisRoomStore implements RoomStore {
   }
 
   /**
-   * Stops the heartbeat and disconnects. The heartbeat key is deleted, so whatever this
-   * instance still owns is swept by a surviving instance at its next sweep (the server
-   * normally removes its participants itself before closing the store). Idempotent.
+   * Stops the heartbeat and disconnects. The heartbeat key is deleted, or with `lingerMs`
+   * set to expire after that long, so whatever this instance still owns is swept by a
+   * surviving instance at its first sweep after that (the server normally removes its
+   * participants itself before closing the store, or leaves those of the clients it sent
+   * away, for them to resume elsewhere). Idempotent.
    */
-  close(): Promise<void> {
+  close(options: CloseOptions = {}): Promise<void> {
     this.#closed ??= (async () => {
       clearInterval(this.#heartbeatTimer);
       if (this.#client.isReady) {
         try {
-          await this.#client.del(this.#prefix + 'instance:' + this.instanceId);
+          const heartbeat = this.#prefix + 'instance:' + this.instanceId;
+          const lingerMs = Math.floor(options.lingerMs ?? 0);
+          if (lingerMs > 0) await this.#client.set(heartbeat, '1', { expiration: { type: 'PX', value: lingerMs } });
+          else await this.#client.del(heartbeat);
           await this.#client.close();
           return;
         } catch {

@@ -35,6 +35,12 @@ export interface LeaveOptions {
   onlyIfOwned?: boolean;
 }
 
+/** How `RoomStore.close` lets go. */
+export interface CloseOptions {
+  /** How long the others should still count this instance as alive. Default 0. */
+  lingerMs?: number;
+}
+
 /**
  * Rooms and their participants, possibly shared by several server processes. Every
  * method answers a Promise; a store that cannot reach its backend rejects.
@@ -92,8 +98,13 @@ export interface RoomStore {
 
   /** True while the store can serve (for `/readyz`); never rejects. */
   ready(): Promise<boolean>;
-  /** Releases the store's connections and timers. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Releases the store's connections and timers. Idempotent. With `lingerMs`, a store shared
+   * with other processes keeps this instance counted as alive for that long, so that the
+   * participants it still owns (its clients sent away to resume elsewhere) are swept by the
+   * others only if they have not resumed by then.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** A store instance id: random, so a restarted process never takes over a dead one's id. */
@@ -179,7 +190,7 @@ export class MemoryRoomStore implements RoomStore {
     return true;
   }
 
-  async close(): Promise<void> {
+  async close(_options?: CloseOptions): Promise<void> {
     // Nothing to release: the bookkeeping lives and dies with the process.
   }
 }

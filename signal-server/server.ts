@@ -10,12 +10,20 @@
  * rate are dropped (`rate-limited`) and a flood cuts the connection; a join needs a valid
  * token when `authSecret` is set (`unauthorized`); every payload is validated
  * (`invalid-input`); rooms are capped (`room-full`).
+ *
+ * Rooms live in a `RoomStore`: in this process (`MemoryRoomStore`, the default), or shared
+ * by several processes through Redis (`RedisRoomStore` with the Redis socket.io adapter;
+ * `connectSignalServer` in start.ts sets both up from a URL). Either way the server
+ * relays through socket.io rooms, which the adapter extends across processes: `room:<room>`
+ * holds the sockets of a call room, `p:<id>` (`participantChannel`) the socket of one
+ * participant. Each connection's events are handled one after another, in the order they
+ * arrived, since every step that touches the rooms waits for the store.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Registry } from 'prom-client';
-import { Server, type DefaultEventsMap, type Socket } from 'socket.io';
+import { Server, type DefaultEventsMap, type ServerOptions, type Socket } from 'socket.io';
 import {
   LIMITS,
   type ClientToServerEvents,
@@ -39,13 +47,28 @@ import {
 } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createMetrics, type SignalMetrics } from './metrics.js';
-import { Rooms, type ParticipantPatch } from './rooms.js';
+import { participantChannel, roomChannel } from './channels.js';
+import { MemoryRoomStore, type RoomStore } from './room-store.js';
+import type { ParticipantPatch } from './rooms.js';
 import { validateJoin, validateSignal, validateUpdate } from './validate.js';
 
 /** How `createSignalServer` behaves. Every field is optional. */
 export interface SignalServerOptions {
-  /** The most participants one room may hold. Default 8. */
+  /** The most participants one room may hold. Default 8 (or the capacity of `store`, when given). */
   roomCapacity?: number;
+  /**
+   * Where rooms are kept. Default: a new `MemoryRoomStore` with `roomCapacity`, for this
+   * process alone. A store shared by several processes (`RedisRoomStore`) needs `adapter`
+   * too, so that broadcasts and relays reach sockets on the other processes. The server
+   * owns the store from then on: `close()` closes it.
+   */
+  store?: RoomStore;
+  /**
+   * The socket.io adapter, e.g. `(await createRedisAdapter(url)).adapter` alongside a
+   * `RedisRoomStore`. Default: socket.io's in-memory adapter. Its Redis connections are the
+   * caller's to close, after `close()`.
+   */
+  adapter?: ServerOptions['adapter'];
   /**
    * Page origins allowed to connect (`https://example.com`), `'*'` for any, `'null'` for
    * opaque origins. Undefined (the default) allows any origin, since pages on other
@@ -106,6 +129,8 @@ export interface SignalServerOptions {
 export interface SignalSocketData {
   /** Set while the socket is in a room. */
   participantId?: string;
+  /** The room of `participantId`, set with it. */
+  room?: string;
   /** Set while a join on this socket waits for its token to be checked. */
   joining?: boolean;
   /** Set when the display name came from the join token: `update` may not change it. */
@@ -120,17 +145,23 @@ type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEv
 export interface SignalServer {
   /** The socket.io server, for inspection and tests. */
   readonly io: SignalIo;
-  /** Who is in which room. */
-  readonly rooms: Rooms;
+  /** Who is in which room: the store (a `MemoryRoomStore` unless `options.store` was given). */
+  readonly rooms: RoomStore;
   /** The Prometheus metrics (serve `metrics.registry.metrics()` at `/metrics`). */
   readonly metrics: SignalMetrics;
+  /** True while the server can serve: not closing, and its store reachable (for `GET /readyz`). Never rejects. */
+  ready(): Promise<boolean>;
   /**
    * Refuses new connections (503), disconnects every client server-side (a client sees
    * `io server disconnect` and comes back after a jittered pause, to this server's
-   * successor, resuming its participant id), then closes the engine and the http server it
-   * is attached to (as socket.io does). Participants are removed at once and quietly
-   * (nobody is told anyone left: they all reconnect), pending grace timers cleared.
-   * Idempotent.
+   * successor or another process, resuming its participant id), then closes the engine,
+   * the http server it is attached to (as socket.io does) and the store. Pending grace
+   * timers are cleared and those participants removed (announced to whoever remains in
+   * their room on other processes). The participants of connected clients are removed
+   * quietly with an in-memory store (nobody is told anyone left: they all reconnect); with
+   * a shared store they are only marked offline, so that they resume on another process
+   * without the others noticing, and the surviving processes sweep (and announce) those
+   * that have not come back once the grace (plus 2 s) is over. Idempotent.
    */
   close(): Promise<void>;
 }
@@ -138,7 +169,8 @@ export interface SignalServer {
 /** An acknowledgement callback as socket.io hands it over: it will serialize whatever it gets. */
 type AckCallback = (answer: unknown) => void;
 
-const DEFAULT_ROOM_CAPACITY = 8;
+/** The most participants one room may hold, unless told otherwise. */
+export const DEFAULT_ROOM_CAPACITY = 8;
 
 /**
  * The heartbeat. The server pings every `PING_INTERVAL_MS` and drops a client that has
@@ -180,6 +212,16 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const CLOSE_DRAIN_MS = 1000;
 
 /**
+ * With a shared store, how much longer than the disconnect grace the participants of the
+ * clients `close()` sends away are kept for them to resume on another process: the
+ * library's client comes back 0.5 to 2 s after being sent away.
+ */
+const CLOSE_HANDOVER_MS = 2000;
+
+/** After a removal failed (the store unreachable), how long until it is tried again. */
+const REMOVAL_RETRY_MS = 2000;
+
+/**
  * Attaches a signal server to an http(s) server. The http server keeps serving its own
  * routes; socket.io takes the requests under its path.
  */
@@ -187,7 +229,16 @@ export function createSignalServer(
   httpServer: HttpServer | HttpsServer,
   options: SignalServerOptions = {},
 ): SignalServer {
-  const rooms = new Rooms({ capacity: options.roomCapacity ?? DEFAULT_ROOM_CAPACITY });
+  const given = options.store;
+  if (given && options.roomCapacity !== undefined && options.roomCapacity !== given.capacity) {
+    throw new RangeError(`roomCapacity (${String(options.roomCapacity)}) differs from the capacity of the store (${given.capacity})`);
+  }
+  const rooms: RoomStore = given ?? new MemoryRoomStore({ capacity: options.roomCapacity ?? DEFAULT_ROOM_CAPACITY });
+  /**
+   * Whether other processes may share the store. Then, on close, the participants of the
+   * clients sent away stay in their rooms (offline), to resume on another process.
+   */
+  const shared = !(rooms instanceof MemoryRoomStore);
   const graceMs = options.disconnectGraceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
   if (!Number.isInteger(graceMs) || graceMs < 0 || graceMs > MAX_DISCONNECT_GRACE_MS) {
     throw new RangeError(`disconnectGraceMs must be a whole number from 0 to ${MAX_DISCONNECT_GRACE_MS}, got ${String(graceMs)}`);
@@ -213,6 +264,7 @@ export function createSignalServer(
 
   const io: SignalIo = new Server(httpServer, {
     ...(options.path === undefined ? {} : { path: options.path }),
+    ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     maxHttpBufferSize: LIMITS.maxFrameBytes,
     pingInterval: PING_INTERVAL_MS,
     pingTimeout: PING_TIMEOUT_MS,
@@ -235,8 +287,8 @@ export function createSignalServer(
   const metrics = createMetrics(
     {
       connectedSockets: () => io.engine.clientsCount,
-      rooms: () => rooms.roomCount,
-      participants: () => rooms.participantCount,
+      rooms: () => rooms.roomCount(),
+      participants: () => rooms.participantCount(),
     },
     {
       ...(options.metricsRegistry === undefined ? {} : { registry: options.metricsRegistry }),
@@ -270,13 +322,18 @@ export function createSignalServer(
   }
 
   /**
-   * Participant id → its socket, for relaying signals to exactly one target. A participant
-   * in its disconnect grace is in `rooms` but not here: signals to it are refused.
+   * Participant id → its socket on this process. Signals are relayed through the socket.io
+   * room `participantChannel(id)`, which spans processes; this map serves to hand a
+   * participant over from one of this process's sockets to another (a resume) without its
+   * old socket's disconnect counting as a drop.
    */
   const sockets = new Map<string, SignalSocket>();
-  /** Participant id → the timer that removes it when its disconnect grace runs out. */
+  /**
+   * Participant id → the timer that removes it when its disconnect grace runs out (or that
+   * tries a failed removal again).
+   */
   const graceTimers = new Map<string, NodeJS.Timeout>();
-  /** Set once `close()` is called: from then on, everyone is removed at once. */
+  /** Set once `close()` is called: from then on, `close()` deals with every participant. */
   let closing = false;
 
   function refuse(socket: SignalSocket, event: string, code: ErrorCode, message: string, ack?: AckCallback): void {
@@ -287,44 +344,84 @@ export function createSignalServer(
     else socket.emit('rtc-error', { code, message, event });
   }
 
-  function onJoin(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): void | Promise<void> {
+  /** Gives the socket its participant: it joins the socket.io rooms of the call room and of the participant. */
+  function attach(socket: SignalSocket, id: string, room: string, nameLocked: boolean): void {
+    socket.data.participantId = id;
+    socket.data.room = room;
+    socket.data.nameLocked = nameLocked;
+    sockets.set(id, socket);
+    void socket.join([roomChannel(room), participantChannel(id)]);
+  }
+
+  /** Takes the socket's participant from it (the participant stays in the store); answers it, if there was one. */
+  function detach(socket: SignalSocket): { id: string; room: string } | undefined {
+    const { participantId: id, room } = socket.data;
+    delete socket.data.participantId;
+    delete socket.data.room;
+    delete socket.data.nameLocked;
+    if (id === undefined || room === undefined) return undefined;
+    if (sockets.get(id) === socket) sockets.delete(id);
+    void socket.leave(roomChannel(room));
+    void socket.leave(participantChannel(id));
+    return { id, room };
+  }
+
+  async function onJoin(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
     if (!ack) return refuse(socket, 'join', 'invalid-input', REFUSALS.joinNeedsAck);
     if (socket.data.participantId !== undefined || socket.data.joining) {
       return refuse(socket, 'join', 'invalid-input', REFUSALS.alreadyJoined, ack);
     }
     const request = validateJoin(payload);
     if (!request.ok) return refuse(socket, 'join', 'invalid-input', request.reason, ack);
-    if (authSecret === undefined) return admit(socket, request.value, undefined, ack);
 
-    // Checked on every join, resumes included: a resume is a join like any other.
-    const { room, token } = request.value;
     socket.data.joining = true;
-    return verifyJoinToken(authSecret, token, room)
-      .finally(() => {
-        socket.data.joining = false;
-      })
-      .then((verdict) => {
+    try {
+      let tokenName: string | undefined;
+      if (authSecret !== undefined) {
+        // Checked on every join, resumes included: a resume is a join like any other.
+        const { room, token } = request.value;
+        const verdict = await verifyJoinToken(authSecret, token, room);
         // The connection went away, or the server is closing, while the token was checked.
         if (!socket.connected || closing) return;
         if (!verdict.ok) {
           logger.info({ room, reason: verdict.reason }, 'join refused: unauthorized');
           return refuse(socket, 'join', 'unauthorized', verdict.message, ack);
         }
-        admit(socket, request.value, verdict.name, ack);
-      });
+        tokenName = verdict.name;
+      }
+      await admit(socket, request.value, tokenName, ack);
+    } finally {
+      socket.data.joining = false;
+    }
   }
 
-  /** Puts a checked joiner in its room (or back in it); `tokenName` is the name its token fixes, if any. */
-  function admit(socket: SignalSocket, request: JoinRequest, tokenName: string | undefined, ack: AckCallback): void {
+  /**
+   * Puts a checked joiner in its room (or back in it); `tokenName` is the name its token
+   * fixes, if any. Between the store's answers, other connections and other processes may
+   * change the rooms: every decision that matters (capacity, who holds an id, who owns a
+   * participant) is the store's, taken atomically.
+   */
+  async function admit(socket: SignalSocket, request: JoinRequest, tokenName: string | undefined, ack: AckCallback): Promise<void> {
     const { room, media, session } = request;
     const name = tokenName ?? request.name;
+    const nameLocked = tokenName !== undefined;
     // Only a hash of the key is kept: a memory dump or a log of the rooms cannot be
     // replayed to take anyone's place.
     const keyHash = session ? createHash('sha256').update(session.key).digest() : undefined;
     const wantedId = session?.id;
 
-    if (wantedId !== undefined && rooms.roomOf(wantedId) === room && keyHash && rooms.keyMatches(wantedId, keyHash)) {
-      return resume(socket, room, { ...media, id: wantedId, name }, tokenName !== undefined, ack);
+    let wantedHeld = false;
+    if (wantedId !== undefined) {
+      const [heldIn, keyMatches] = await Promise.all([
+        rooms.roomOf(wantedId),
+        keyHash ? rooms.keyMatches(wantedId, keyHash) : Promise.resolve(false),
+      ]);
+      if (heldIn === room && keyMatches) {
+        if (await resume(socket, room, { ...media, id: wantedId, name }, nameLocked, ack)) return;
+        // It left in the meantime (its grace ran out): the id is free, and claimed below.
+      } else {
+        wantedHeld = heldIn !== undefined;
+      }
     }
 
     // A wanted id that nobody holds is granted. This is what lets a room survive a server
@@ -337,143 +434,202 @@ export function createSignalServer(
     // takeover of a live participant). The same holds for an id whose grace ran out.
     // A wanted id that is held (by someone with another key, or in another room) is
     // ignored: the joiner gets a fresh id, as if it had asked for none.
-    const grantWanted = wantedId !== undefined && rooms.roomOf(wantedId) === undefined;
-    const id = grantWanted ? wantedId : newParticipantId();
+    let id = wantedId !== undefined && !wantedHeld ? wantedId : newParticipantId();
     // Made before the joiner is let in, so a failure here leaves nobody half-joined.
-    const ice = iceServersForJoiner(id);
-    const joined = rooms.join(room, { ...media, id, name }, keyHash);
+    let ice = iceServersForJoiner(id);
+    let joined = await rooms.join(room, { ...media, id, name }, keyHash);
+    if (!joined.ok && joined.reason === 'already-joined' && id === wantedId) {
+      // Taken between the check and the join (by another connection, here or on another
+      // process): a fresh id, as for a held one.
+      id = newParticipantId();
+      ice = iceServersForJoiner(id);
+      joined = await rooms.join(room, { ...media, id, name }, keyHash);
+    }
     if (!joined.ok && joined.reason === 'room-full') {
       const message = `room "${room}" is full (at most ${rooms.capacity} participants)`;
       logger.info({ room }, 'join refused: room full');
       return refuse(socket, 'join', 'room-full', message, ack);
     }
     if (!joined.ok) return refuse(socket, 'join', 'invalid-input', REFUSALS.alreadyJoined, ack);
+    if (!socket.connected || closing) {
+      // The connection went away (or the server began closing) while the store answered:
+      // nobody has heard of this participant yet, so it goes quietly.
+      await rooms.leave(id, { onlyIfOwned: true });
+      return;
+    }
 
+    const granted = id === wantedId;
     const self = joined.participant;
-    socket.data.participantId = self.id;
-    socket.data.nameLocked = tokenName !== undefined;
-    sockets.set(self.id, socket);
-    void socket.join(channel(room));
+    attach(socket, self.id, room, nameLocked);
     // The answer goes out before anyone hears of the newcomer, so its first signal
     // can never arrive before it knows its own id.
-    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: ice, resumed: grantWanted });
-    socket.to(channel(room)).emit('participant-joined', self);
-    metrics.joins.inc({ resumed: String(grantWanted) });
-    logger.info({ room, participantId: self.id, resumed: grantWanted, participants: joined.others.length + 1 }, 'joined');
+    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: ice, resumed: granted });
+    socket.to(roomChannel(room)).emit('participant-joined', self);
+    metrics.joins.inc({ resumed: String(granted) });
+    logger.info({ room, participantId: self.id, resumed: granted, participants: joined.others.length + 1 }, 'joined');
   }
 
   /**
-   * The participant `joiner.id` comes back on `socket` (its key matched): the id moves to
-   * the new socket, a previous socket still connected is cut off without a word to the
-   * others, a pending removal is cancelled, and the others see it updated, not rejoined.
+   * The participant `joiner.id` comes back on `socket` (its key matched): it moves to this
+   * process and socket, a previous socket still connected (here or on another process) is
+   * cut off without a word to the others, a pending removal is cancelled, and the others
+   * see it updated, not rejoined. Answers false, having changed nothing in the store, when
+   * the participant is no longer in a room.
    */
-  function resume(
+  async function resume(
     socket: SignalSocket,
     room: string,
     joiner: ParticipantPatch & { id: string; name: string },
     nameLocked: boolean,
     ack: AckCallback,
-  ): void {
+  ): Promise<boolean> {
     const { id } = joiner;
     const ice = iceServersForJoiner(id);
     cancelGrace(id);
     const previous = sockets.get(id);
     if (previous && previous !== socket) {
-      // Detached first, so its disconnect neither removes the participant nor starts a grace.
-      delete previous.data.participantId;
-      void previous.leave(channel(room));
+      // Detached first, so its disconnect neither removes the participant nor marks it offline.
+      detach(previous);
       previous.disconnect(true);
     }
-    const rejoined = rooms.rejoin(joiner);
-    if (!rejoined) return refuse(socket, 'join', 'invalid-input', REFUSALS.internal, ack);
+    let rejoined;
+    try {
+      // Moves the participant to this process (and marks it online) before anything else,
+      // so the old process's disconnect and grace, if any, leave it alone.
+      rejoined = await rooms.rejoin(joiner);
+    } catch (error) {
+      // It may or may not have moved: treated as dropped here, so that it cannot linger.
+      participantDropped(id);
+      throw error;
+    }
+    if (!rejoined) return false;
+    if (!socket.connected || closing) {
+      // This connection went away meanwhile: a drop like any other.
+      participantDropped(id);
+      return true;
+    }
 
-    socket.data.participantId = id;
-    socket.data.nameLocked = nameLocked;
-    sockets.set(id, socket);
-    void socket.join(channel(room));
+    // Its previous connection on another process, if any, is cut off there after a Redis
+    // round trip; `except` spares this socket, which joins the same socket.io room now.
+    io.in(participantChannel(id)).except(socket.id).disconnectSockets(true);
+    attach(socket, id, room, nameLocked);
     ack({ ok: true, selfId: id, participants: rejoined.others, iceServers: ice, resumed: true });
-    socket.to(channel(room)).emit('participant-updated', rejoined.participant);
+    socket.to(roomChannel(room)).emit('participant-updated', rejoined.participant);
     metrics.joins.inc({ resumed: 'true' });
     logger.info({ room, participantId: id, resumed: true, participants: rejoined.others.length + 1 }, 'joined');
+    return true;
   }
 
-  function onSignal(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): void {
-    const senderId = socket.data.participantId;
-    if (senderId === undefined) return refuse(socket, 'signal', 'invalid-input', REFUSALS.notJoined, ack);
+  async function onSignal(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
+    const { participantId: senderId, room } = socket.data;
+    if (senderId === undefined || room === undefined) return refuse(socket, 'signal', 'invalid-input', REFUSALS.notJoined, ack);
     const request = validateSignal(payload);
     if (!request.ok) return refuse(socket, 'signal', 'invalid-input', request.reason, ack);
 
     const { to, data } = request.value;
     if (to === senderId) return refuse(socket, 'signal', 'invalid-input', REFUSALS.signalSelf, ack);
-    const target = sockets.get(to);
-    if (!target || rooms.roomOf(to) !== rooms.roomOf(senderId)) {
-      return refuse(socket, 'signal', 'invalid-input', REFUSALS.notInRoom, ack);
-    }
-    target.emit('signal', { from: senderId, data });
+    // A participant in its disconnect grace is in the room but unreachable: refused.
+    const [targetRoom, online] = await Promise.all([rooms.roomOf(to), rooms.isOnline(to)]);
+    if (targetRoom !== room || !online) return refuse(socket, 'signal', 'invalid-input', REFUSALS.notInRoom, ack);
+    // Wherever the target is connected, this process or another.
+    io.to(participantChannel(to)).emit('signal', { from: senderId, data });
     metrics.relayed.inc({ event: 'signal' });
     ack?.({ ok: true });
   }
 
-  function onUpdate(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): void {
-    const id = socket.data.participantId;
-    if (id === undefined) return refuse(socket, 'update', 'invalid-input', REFUSALS.notJoined, ack);
+  async function onUpdate(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
+    const { participantId: id, room } = socket.data;
+    if (id === undefined || room === undefined) return refuse(socket, 'update', 'invalid-input', REFUSALS.notJoined, ack);
     const patch = validateUpdate(payload);
     if (!patch.ok) return refuse(socket, 'update', 'invalid-input', patch.reason, ack);
     // A name from the join token is the participant's identity: it stays.
     if (socket.data.nameLocked) delete patch.value.name;
 
-    const updated = rooms.update(id, patch.value);
-    const room = rooms.roomOf(id);
-    if (updated && room !== undefined) {
-      socket.to(channel(room)).emit('participant-updated', updated);
+    const updated = await rooms.update(id, patch.value);
+    if (updated) {
+      socket.to(roomChannel(room)).emit('participant-updated', updated);
       metrics.relayed.inc({ event: 'update' });
     }
     ack?.({ ok: true });
   }
 
-  /** Takes the socket's participant out of its room at once and tells the others. Idempotent. */
-  function leaveRoom(socket: SignalSocket, reason: LeaveReason): void {
-    const id = socket.data.participantId;
-    if (id === undefined) return;
-    delete socket.data.participantId;
-    delete socket.data.nameLocked;
-    if (sockets.get(id) === socket) sockets.delete(id);
-    const room = rooms.roomOf(id);
-    if (room !== undefined) void socket.leave(channel(room));
-    removeParticipant(id, reason);
+  /** An explicit `leave`: the socket's participant goes at once and the others are told. Idempotent. */
+  async function onLeave(socket: SignalSocket, ack: AckCallback | undefined): Promise<void> {
+    const held = detach(socket);
+    if (held) await expire(held.id, 'leave');
+    ack?.({ ok: true });
   }
 
   /**
-   * Removes a participant from its room, whether connected or in its grace, and tells the
-   * others, unless the server is closing (everyone is disconnected and comes back).
+   * Removes a participant if this process still owns it (it may have resumed on another
+   * in the meantime) and tells the others in its room, on every process. Rejects when the
+   * store cannot be reached.
    */
-  function removeParticipant(id: string, reason: LeaveReason): void {
+  async function removeParticipant(id: string, reason: LeaveReason, announce = true): Promise<void> {
     cancelGrace(id);
-    const left = rooms.leave(id);
+    const left = await rooms.leave(id, { onlyIfOwned: true });
     if (!left) return;
-    if (!closing) io.to(channel(left.room)).emit('participant-left', { id });
+    if (announce) io.to(roomChannel(left.room)).emit('participant-left', { id });
     logger.info({ room: left.room, participantId: id, reason }, 'left');
   }
 
   /**
-   * The socket went away without a `leave`. Its participant stays in the room (counted,
-   * listed, but unreachable for signals) for the grace, then goes as if it had left;
-   * a resume in between keeps it.
+   * Removes a participant whose connection here is gone, as `removeParticipant` does,
+   * unless it came back here meanwhile. When the store cannot be reached, tries again
+   * shortly, for as long as the participant has not come back. Never rejects.
    */
-  function onDisconnect(socket: SignalSocket): void {
-    const id = socket.data.participantId;
-    if (id === undefined) return;
-    if (closing || graceMs === 0) return leaveRoom(socket, closing ? 'shutdown' : 'disconnect');
-    delete socket.data.participantId;
-    if (sockets.get(id) === socket) sockets.delete(id);
-    cancelGrace(id);
+  async function expire(id: string, reason: LeaveReason, attempt = 1): Promise<void> {
+    if (sockets.has(id)) return;
+    try {
+      await removeParticipant(id, reason);
+    } catch (error) {
+      // Logged once per participant, not at every attempt of a long outage.
+      if (attempt === 1) logger.warn({ err: error, participantId: id }, 'could not remove a participant: trying again every few seconds');
+      if (!closing && !sockets.has(id) && !graceTimers.has(id)) startTimer(id, REMOVAL_RETRY_MS, reason, attempt + 1);
+    }
+  }
+
+  /** Calls `expire(id)` after `ms`, unless a resume here cancels it first. */
+  function startTimer(id: string, ms: number, reason: LeaveReason, attempt = 1): NodeJS.Timeout {
     const timer = setTimeout(() => {
       graceTimers.delete(id);
-      removeParticipant(id, 'grace-expired');
-    }, graceMs);
+      void expire(id, reason, attempt);
+    }, ms);
     // A pending removal must never keep the process alive.
     timer.unref();
     graceTimers.set(id, timer);
+    return timer;
+  }
+
+  /**
+   * The connection of participant `id` through this process went away without a `leave`.
+   * It stays in its room (counted, listed, but unreachable for signals) for the grace, then
+   * goes as if it had left; a resume in between, on this process or another, keeps it.
+   */
+  function participantDropped(id: string): void {
+    if (closing) {
+      // close() deals with the others; this one (caught mid-resume) too, as best it can.
+      if (!shared) void rooms.leave(id).catch(() => {});
+      return;
+    }
+    cancelGrace(id);
+    if (graceMs === 0) {
+      void expire(id, 'disconnect');
+      return;
+    }
+    const timer = startTimer(id, graceMs, 'grace-expired');
+    rooms.markOffline(id).then(
+      (marked) => {
+        // Not ours any more (it resumed on another process) or gone already: nothing to remove.
+        if (!marked && graceTimers.get(id) === timer) cancelGrace(id);
+      },
+      (error: unknown) => logger.warn({ err: error, participantId: id }, 'could not mark a participant offline'),
+    );
+  }
+
+  function onDisconnect(socket: SignalSocket): void {
+    const held = detach(socket);
+    if (held) participantDropped(held.id);
   }
 
   function cancelGrace(id: string): void {
@@ -483,7 +639,12 @@ export function createSignalServer(
     graceTimers.delete(id);
   }
 
-  function onEvent(socket: SignalSocket, limiter: EventRateLimiter | undefined, event: string, args: unknown[]): void {
+  /**
+   * Checks an incoming event at once (rate, ack) and queues its handling behind the
+   * connection's earlier events, so that they take effect in the order they were sent
+   * even though each waits for the store.
+   */
+  function onEvent(socket: SignalSocket, queue: EventQueue, limiter: EventRateLimiter | undefined, event: string, args: unknown[]): void {
     // Packets decoded before a cut-off may still arrive: nothing more is handled.
     if (!socket.connected) return;
     // socket.io appends an ack function when the client asked for one; nothing else
@@ -503,26 +664,21 @@ export function createSignalServer(
         // The answer itself failed (an ack already used, a socket gone): nothing left to tell.
       }
     };
-    try {
+    const handle = (): void | Promise<void> => {
       switch (event) {
-        case 'join': {
-          const joining = onJoin(socket, payload, ack);
-          if (joining) joining.catch(fail);
-          return;
-        }
+        case 'join':
+          return onJoin(socket, payload, ack);
         case 'signal':
           return onSignal(socket, payload, ack);
         case 'update':
           return onUpdate(socket, payload, ack);
         case 'leave':
-          leaveRoom(socket, 'leave');
-          return ack?.({ ok: true });
+          return onLeave(socket, ack);
         default:
           return refuse(socket, printableEventName(event), 'invalid-input', REFUSALS.unknownEvent, ack);
       }
-    } catch (error) {
-      fail(error);
-    }
+    };
+    queue.run(handle, fail);
   }
 
   /**
@@ -553,10 +709,17 @@ export function createSignalServer(
 
   io.on('connection', (socket) => {
     const limiter = eventLimit ? new EventRateLimiter(eventLimit) : undefined;
+    const queue = new EventQueue();
     // Every event, known or not, goes through one dispatcher that trusts nothing. (socket.io
     // itself keeps a client-sent "error" event from throwing; onAny answers it as unknown.)
-    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, limiter, String(event), args));
-    socket.on('disconnect', () => onDisconnect(socket));
+    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, queue, limiter, String(event), args));
+    // Queued too: a `leave` (or a join) that arrived before the connection closed is handled first.
+    socket.on('disconnect', () =>
+      queue.run(
+        () => onDisconnect(socket),
+        (error) => logger.error({ err: error }, 'error while handling a disconnect'),
+      ),
+    );
   });
 
   let closed: Promise<void> | undefined;
@@ -564,25 +727,59 @@ export function createSignalServer(
     if (closed) return closed;
     closing = true;
     const connected = [...io.sockets.sockets.values()];
-    logger.info({ clients: connected.length, participants: rooms.participantCount }, 'closing: disconnecting every client');
-    for (const socket of connected) {
-      // Out of its room first, quietly: with `closing` set nobody is told anyone left,
-      // since everyone is about to reconnect (and resume) anyway.
-      leaveRoom(socket, 'shutdown');
-      socket.disconnect(true);
-    }
-    // Those already in their grace go too.
-    for (const id of [...graceTimers.keys()]) removeParticipant(id, 'shutdown');
+    // Taken from their sockets first, so that the disconnects below do nothing more.
+    const held = connected.flatMap((socket) => detach(socket)?.id ?? []);
+    const inGrace = [...graceTimers.keys()];
+    for (const id of inGrace) cancelGrace(id);
+    logger.info({ clients: connected.length, participants: held.length, inGrace: inGrace.length }, 'closing: disconnecting every client');
+    for (const socket of connected) socket.disconnect(true);
     closed = (async () => {
+      const removals: Array<Promise<unknown>> = [
+        // Everyone connected is about to reconnect and resume: with a shared store, their
+        // participants stay (offline) for that, and the processes that remain sweep whoever
+        // does not come back once this one is gone. Otherwise they go, without a word.
+        ...held.map((id) => (shared ? rooms.markOffline(id) : removeParticipant(id, 'shutdown', false))),
+        // Those in their grace are gone already: anyone left in their rooms (on other
+        // processes) is told now.
+        ...inGrace.map((id) => removeParticipant(id, 'shutdown')),
+      ];
+      for (const result of await Promise.allSettled(removals)) {
+        if (result.status === 'rejected') logger.warn({ err: result.reason }, 'closing: could not update a participant');
+      }
       // Let the disconnect notices go out (a polling client fetches its own) before the
       // engine closes every transport, discarding whatever is still buffered.
       const deadline = Date.now() + CLOSE_DRAIN_MS;
       while (io.engine.clientsCount > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       await io.close();
+      // With a shared store, those sent away have their grace (and the time to come back)
+      // to resume elsewhere before the other processes sweep them as gone.
+      await rooms.close(shared && held.length > 0 ? { lingerMs: graceMs + CLOSE_HANDOVER_MS } : {});
     })();
     return closed;
   };
-  return { io, rooms, metrics, close };
+
+  const ready = async (): Promise<boolean> => !closing && (await rooms.ready());
+
+  return { io, rooms, metrics, ready, close };
+}
+
+/**
+ * Runs one connection's handlers one after another, each once the previous one has
+ * finished (asynchronous ones included), in the order they were queued. A handler that
+ * throws or rejects goes to its own `fail` and the queue goes on.
+ */
+class EventQueue {
+  #tail: Promise<void> = Promise.resolve();
+
+  run(handle: () => void | Promise<void>, fail: (error: unknown) => void): void {
+    this.#tail = this.#tail.then(handle).catch((error: unknown) => {
+      try {
+        fail(error);
+      } catch {
+        // Nothing more to do; the queue must go on.
+      }
+    });
+  }
 }
 
 /** Why a participant left, for the logs. */
@@ -620,11 +817,6 @@ function printable(value: string): string {
 /** A participant id: 128 random bits, unguessable, unrelated to the socket id. */
 function newParticipantId(): string {
   return randomBytes(16).toString('base64url');
-}
-
-/** The socket.io room for a call room. The prefix keeps it apart from socket ids, which are rooms too. */
-function channel(room: string): string {
-  return `room:${room}`;
 }
 
 /** An event name as it may be echoed back: short and without control characters. */

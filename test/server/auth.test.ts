@@ -86,7 +86,7 @@ describe('signal server with AUTH_SECRET', () => {
     await refusedWith(ada, { room: 'r', name: 'Ada', token: await token('r', { expiresIn: -3600 }) }, /expired/);
     await refusedWith(ada, { room: 'r', name: 'Ada', token: await signJoinToken('guess', { room: 'r', expiresIn: 600 }) }, /invalid token/);
     await refusedWith(ada, { room: 'r', name: 'Ada', token: await token('a') }, /room "r"/);
-    assert.equal(server.signal.rooms.participantCount, 0);
+    assert.equal(server.rooms.participantCount, 0);
     const answer = await joinOk(ada, { room: 'r', name: 'Ada', token: await token('r') });
     assert.equal(answer.resumed, false);
     const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -134,7 +134,7 @@ describe('signal server with AUTH_SECRET', () => {
     const [first, second] = await Promise.all([join(ada, { room: 'r', token: valid }), join(ada, { room: 'r', token: valid })]);
     assert.equal(first.ok, true);
     assert.deepEqual(second, { ok: false, error: { code: 'invalid-input', message: REFUSALS.alreadyJoined } });
-    assert.equal(server.signal.rooms.participantCount, 1);
+    assert.equal(server.rooms.participantCount, 1);
   });
 
   it('forgets a join whose connection closed while its token was checked', async (t) => {
@@ -148,7 +148,7 @@ describe('signal server with AUTH_SECRET', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await flush(watcher);
     assert.deepEqual(joins, []);
-    assert.equal(server.signal.rooms.participantCount, 1);
+    assert.equal(server.rooms.participantCount, 1);
   });
 });
 

@@ -31,6 +31,7 @@ import {
   flush,
   join,
   joinOk,
+  memoryRooms,
   nextEvent,
   until,
   withTimeout,
@@ -156,7 +157,7 @@ describe('signal server: faults and hostile input', () => {
     });
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const { port } = httpServer.address() as AddressInfo;
-    server = { url: `http://127.0.0.1:${port}`, port, httpServer, signal };
+    server = { url: `http://127.0.0.1:${port}`, port, httpServer, signal, rooms: memoryRooms(signal) };
     // A join first, so the baseline includes what any use of the server loads.
     const probe: Client = connectClient(server.url, { transports: ['websocket'], reconnection: false, forceNew: true });
     await withTimeout(new Promise<void>((resolve) => probe.once('connect', () => resolve())), 'the warm-up connection');
@@ -274,7 +275,7 @@ describe('signal server: faults and hostile input', () => {
       const answer = await join(ada, request);
       assert.equal(!answer.ok && answer.error.code, 'invalid-input', JSON.stringify(request).slice(0, 80));
     }
-    assert.equal(server.signal.rooms.members(room).length, 0);
+    assert.equal(server.rooms.members(room).length, 0);
     await enter(ada, room, 'Ada');
     const bobId = await enter(bob, room, 'Bob');
     await refusals(ada, 'signal');
@@ -292,7 +293,7 @@ describe('signal server: faults and hostile input', () => {
     // leave takes no payload: whatever comes with it, it just leaves.
     assert.deepEqual(await emitWithAck(bob, 'leave', { room: 'other' }), { ok: true });
     assert.ok(ada.connected && bob.connected);
-    assert.deepEqual(server.signal.rooms.members(room).map((p) => p.name), ['Ada']);
+    assert.deepEqual(server.rooms.members(room).map((p) => p.name), ['Ada']);
   });
 
   it('refuses a target in another room, and replaces a forged from', async (t) => {
@@ -324,9 +325,9 @@ describe('signal server: faults and hostile input', () => {
     const full = answers.filter((answer) => !answer.ok && answer.error.code === 'room-full');
     assert.equal(admitted.length, 8);
     assert.equal(full.length, 92);
-    assert.equal(server.signal.rooms.members('stampede').length, 8);
+    assert.equal(server.rooms.members('stampede').length, 8);
     for (const client of clients) client.disconnect();
-    await until(() => server.signal.rooms.members('stampede').length === 0, 'the stampede to leave');
+    await until(() => server.rooms.members('stampede').length === 0, 'the stampede to leave');
   });
 
   it('rate-limits then cuts off a flood from one connection, while another room keeps relaying in time', async (t) => {
@@ -467,7 +468,7 @@ describe('signal server: faults and hostile input', () => {
       assert.match(!answer.ok ? answer.error.message : '', pattern, label);
       if (value) assert.ok(!answer.ok && !answer.error.message.includes(value), `${label}: the token is not echoed`);
     }
-    assert.equal(server.signal.rooms.members('vip').length, 0);
+    assert.equal(server.rooms.members('vip').length, 0);
   });
 
   it('still answers a normal join afterwards, and has not grown', async (t) => {
@@ -479,7 +480,7 @@ describe('signal server: faults and hostile input', () => {
     assert.deepEqual((await received).data, offer);
     ada.disconnect();
     bob.disconnect();
-    await until(() => server.signal.rooms.participantCount === 0 && server.signal.io.engine.clientsCount === 0, 'everyone to be gone', 5000);
+    await until(() => server.rooms.participantCount === 0 && server.signal.io.engine.clientsCount === 0, 'everyone to be gone', 5000);
     await sleep(200);
 
     const heap = heapUsed();

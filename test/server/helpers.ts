@@ -13,6 +13,8 @@ import type {
   ServerToClientEvents,
 } from '../../src/protocol/index.js';
 import { createRequestHandler } from '../../signal-server/http.js';
+import { MemoryRoomStore } from '../../signal-server/room-store.js';
+import type { Rooms } from '../../signal-server/rooms.js';
 import { createSignalServer, type SignalServer, type SignalServerOptions } from '../../signal-server/server.js';
 
 export type Client = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
@@ -22,6 +24,14 @@ export interface TestServer {
   port: number;
   httpServer: HttpServer;
   signal: SignalServer;
+  /** The bookkeeping behind the server's in-memory store, to read synchronously. */
+  rooms: Rooms;
+}
+
+/** The bookkeeping behind a server's store, which must be a `MemoryRoomStore`. */
+export function memoryRooms(signal: SignalServer): Rooms {
+  if (!(signal.rooms instanceof MemoryRoomStore)) throw new Error('this server does not keep its rooms in memory');
+  return signal.rooms.rooms;
 }
 
 /**
@@ -34,7 +44,7 @@ export async function startServer(
   bundleDir = '/nonexistent-bundle-dir',
   port = 0,
 ): Promise<TestServer> {
-  const httpServer = createServer(createRequestHandler({ bundleDir, metrics: () => signal.metrics.registry }));
+  const httpServer = createServer(createRequestHandler({ bundleDir, isReady: () => signal.ready(), metrics: () => signal.metrics.registry }));
   const signal = createSignalServer(httpServer, options);
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -42,7 +52,7 @@ export async function startServer(
   });
   const { port: boundPort } = httpServer.address() as AddressInfo;
   t.after(() => signal.close());
-  return { url: `http://127.0.0.1:${boundPort}`, port: boundPort, httpServer, signal };
+  return { url: `http://127.0.0.1:${boundPort}`, port: boundPort, httpServer, signal, rooms: memoryRooms(signal) };
 }
 
 /** A connected websocket client that neither reconnects nor outlives the test. */

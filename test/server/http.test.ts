@@ -63,6 +63,28 @@ describe('http routes', () => {
     assert.equal((await send({ port } as TestServer, '/metrics')).status, 404, 'no /metrics without a registry');
   });
 
+  it('answers /readyz from an asynchronous check: 503 when it says no or fails, /healthz 200 regardless', async (t) => {
+    let verdict: () => Promise<boolean> = async () => true;
+    const httpServer = createServer(createRequestHandler({ bundleDir: '/nonexistent', isReady: () => verdict() }));
+    await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise((resolve) => httpServer.close(resolve)));
+    const server = { port: (httpServer.address() as AddressInfo).port } as TestServer;
+    assert.equal((await send(server, '/readyz')).status, 200);
+    verdict = async () => false;
+    assert.equal((await send(server, '/readyz')).status, 503);
+    verdict = () => Promise.reject(new Error('redis is away'));
+    assert.deepEqual([(await send(server, '/readyz')).status, (await send(server, '/healthz')).status], [503, 200]);
+  });
+
+  it('answers /readyz 503 once the signal server is closing', async (t) => {
+    const server = await startServer(t);
+    assert.equal((await send(server, '/readyz')).status, 200);
+    assert.equal(await server.signal.ready(), true);
+    const closed = server.signal.close();
+    assert.equal(await server.signal.ready(), false);
+    await closed;
+  });
+
   it('serves /metrics in the Prometheus text format, not cached, GET and HEAD only', async (t) => {
     const server = await startServer(t, { processMetrics: false });
     const response = await send(server, '/metrics');

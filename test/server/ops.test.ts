@@ -98,7 +98,7 @@ describe('logs', () => {
     ada.disconnect();
     await withTimeout(
       (async () => {
-        while (server.signal.rooms.participantCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+        while (server.rooms.participantCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
       })(),
       'everyone to leave',
     );
@@ -161,6 +161,6 @@ describe('close()', () => {
     assert.deepEqual(await reasons, ['io server disconnect', 'io server disconnect']);
     await withTimeout(closed, 'close');
     assert.deepEqual(leaves, []);
-    assert.equal(server.signal.rooms.participantCount, 0);
+    assert.equal(server.rooms.participantCount, 0);
   });
 });

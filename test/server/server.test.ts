@@ -85,7 +85,7 @@ describe('signal server: joining and leaving', () => {
     const left = nextEvent(ada, 'participant-left');
     assert.deepEqual(await emitWithAck(bob, 'leave'), { ok: true });
     assert.deepEqual(await left, { id: bobAnswer.selfId });
-    assert.deepEqual(server.signal.rooms.members('r').map((p) => p.name), ['Ada']);
+    assert.deepEqual(server.rooms.members('r').map((p) => p.name), ['Ada']);
 
     // Leaving again is harmless and tells nobody anything.
     const moreLeaves = collect(ada, 'participant-left');
@@ -115,11 +115,11 @@ describe('signal server: joining and leaving', () => {
     watcher.disconnect();
     await withTimeout(
       (async () => {
-        while (server.signal.rooms.roomCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        while (server.rooms.roomCount > 0) await new Promise((resolve) => setTimeout(resolve, 10));
       })(),
       'the room to be deleted',
     );
-    assert.equal(server.signal.rooms.participantCount, 0);
+    assert.equal(server.rooms.participantCount, 0);
   });
 
   it('lets a connection join again after leaving, with a new id', async (t) => {
@@ -129,8 +129,8 @@ describe('signal server: joining and leaving', () => {
     await emitWithAck(ada, 'leave');
     const second = await joinOk(ada, { room: 'b', name: 'Ada' });
     assert.notEqual(second.selfId, first.selfId);
-    assert.equal(server.signal.rooms.roomOf(second.selfId), 'b');
-    assert.equal(server.signal.rooms.roomOf(first.selfId), undefined);
+    assert.equal(server.rooms.roomOf(second.selfId), 'b');
+    assert.equal(server.rooms.roomOf(first.selfId), undefined);
   });
 
   it('refuses a second join on the same connection', async (t) => {
@@ -140,8 +140,8 @@ describe('signal server: joining and leaving', () => {
     assert.deepEqual(await join(ada, { room: 'b', name: 'Ada' }), {
       ok: false, error: { code: 'invalid-input', message: REFUSALS.alreadyJoined },
     });
-    assert.equal(server.signal.rooms.members('b').length, 0);
-    assert.equal(server.signal.rooms.members('a').length, 1);
+    assert.equal(server.rooms.members('b').length, 0);
+    assert.equal(server.rooms.members('a').length, 1);
   });
 
   it('refuses a joiner beyond capacity with room-full, and admits one once a place frees', async (t) => {
@@ -176,7 +176,7 @@ describe('signal server: joining and leaving', () => {
     }
     assert.deepEqual(await emitWithAck(ada, 'join', null), { ok: false, error: { code: 'invalid-input', message: 'the join request must be an object' } });
     assert.deepEqual(await emitWithAck(ada, 'join', [1, 2]), { ok: false, error: { code: 'invalid-input', message: 'the join request must be an object' } });
-    assert.equal(server.signal.rooms.participantCount, 0);
+    assert.equal(server.rooms.participantCount, 0);
     await joinOk(ada, { room: 'a', name: 'Ada' });
   });
 
@@ -186,7 +186,7 @@ describe('signal server: joining and leaving', () => {
     const error = nextEvent(ada, 'rtc-error');
     emitRaw(ada, 'join', { room: 'a', name: 'Ada' });
     assert.deepEqual(await error, { code: 'invalid-input', message: REFUSALS.joinNeedsAck, event: 'join' });
-    assert.equal(server.signal.rooms.participantCount, 0);
+    assert.equal(server.rooms.participantCount, 0);
   });
 });
 
@@ -320,7 +320,7 @@ describe('signal server: signals and updates', () => {
     });
     await flush(bob);
     assert.deepEqual(bobUpdates, []);
-    assert.equal(server.signal.rooms.get(adaId)?.camera, false);
+    assert.equal(server.rooms.get(adaId)?.camera, false);
   });
 });
 
