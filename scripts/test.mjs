@@ -3,8 +3,10 @@
 //   1. a browser: Debian's Chromium (installed here when running as root on Debian)
 //   2. the build (bundles, types, server) and a strict type check
 //   3. element and browser-side core tests in Chromium (web-test-runner)
-//   4. the React and Vue examples, built with Vite (the framework end-to-end tests open them)
-//   5. unit, server, package and end-to-end tests (Node's test runner, one file at a time)
+//   4. the Storybook gallery: built (storybook-static/), and every story run as a test in
+//      Chromium, in the light and the dark theme, with axe (vitest + @storybook/addon-vitest)
+//   5. the React and Vue examples, built with Vite (the framework end-to-end tests open them)
+//   6. unit, server, package and end-to-end tests (Node's test runner, one file at a time)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -51,6 +53,8 @@ ensureChromium();
 step('build', ['scripts/build.mjs']);
 step('type check', [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
 step('browser tests (web-test-runner)', ['node_modules/@web/test-runner/dist/bin.js']);
+step('storybook build', ['node_modules/storybook/dist/bin/dispatcher.js', 'build', '--quiet', '--disable-telemetry', '-o', 'storybook-static']);
+step('story tests (storybook + vitest)', ['node_modules/vitest/vitest.mjs', 'run', '--config', '.storybook/vitest.config.ts']);
 step('examples build (vite)', ['examples/build.mjs']);
 step('unit, server, package and end-to-end tests (node --test)', [
   '--import',

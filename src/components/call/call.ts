@@ -99,6 +99,11 @@ export class RtcCall extends LitElement {
   @property({ type: Boolean, attribute: 'camera-off' }) cameraOff = false;
   /** `relay` hides this device's IP addresses from peers (needs TURN). */
   @property({ attribute: 'ice-transport-policy' }) iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  /**
+   * Colour theme of the call and every element inside it: `light` or `dark`. Unset, it
+   * follows the system (`prefers-color-scheme`), dark unless light is preferred. See docs/theming.md.
+   */
+  @property({ reflect: true }) theme?: 'light' | 'dark';
 
   @state() private dismissedError: RtcError | null = null;
   @state() private panel: Panel = null;

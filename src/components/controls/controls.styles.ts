@@ -27,7 +27,7 @@ export const controlsStyles = css`
   }
   .device[aria-pressed='false'] {
     background: var(--rtc-control-off-background, var(--_danger));
-    color: #fff;
+    color: var(--_danger-text);
   }
   .panel[aria-pressed='true'] {
     background: var(--rtc-control-active-background, var(--_accent));
@@ -45,8 +45,9 @@ export const controlsStyles = css`
     height: 20px;
     padding: 0 5px;
     border-radius: 10px;
-    background: var(--_danger);
-    color: #fff;
+    /* Darkened: small text needs 4.5:1 on it, which the plain danger colour gives only in light. */
+    background: color-mix(in srgb, var(--_danger) 80%, #000);
+    color: var(--_danger-text);
     font-size: 0.75rem;
     line-height: 20px;
     font-weight: 700;
@@ -55,6 +56,6 @@ export const controlsStyles = css`
     width: 64px;
     border-radius: 24px;
     background: var(--_danger);
-    color: #fff;
+    color: var(--_danger-text);
   }
 `;

@@ -104,7 +104,8 @@ export class RtcControls extends CallElement {
     kind: 'device' | 'panel' = 'panel',
     extra: unknown = nothing,
   ): TemplateResult {
-    const name = this.t(label);
+    // The unread count is part of the name: a visible "3" must be in what is announced.
+    const name = part === 'chat-button' && this.unread > 0 ? `${this.t(label)}, ${this.t('controls.unread', { count: String(this.unread) })}` : this.t(label);
     return html`<button
       part=${part}
       class="toggle ${kind}"
@@ -120,8 +121,7 @@ export class RtcControls extends CallElement {
 
   #unreadBadge(): unknown {
     if (this.unread <= 0) return nothing;
-    const text = this.t('controls.unread', { count: String(this.unread) });
-    return html`<span part="unread-badge" class="badge" role="status" aria-label=${text}>${this.unread > 99 ? '99+' : this.unread}</span>`;
+    return html`<span part="unread-badge" class="badge">${this.unread > 99 ? '99+' : this.unread}</span>`;
   }
 
   #fire(action: ControlAction): void {

@@ -11,10 +11,10 @@ export const participantGridStyles = css`
     gap: var(--_gap);
     grid-template-columns: repeat(var(--_columns), minmax(0, 1fr));
     grid-template-rows: repeat(var(--_rows), minmax(0, 1fr));
-    align-items: center;
   }
+  /* Tiles fill their cell (the video covers it), so they never outgrow a short row. */
   .grid > * {
-    max-height: 100%;
+    min-height: 0;
   }
   .presenting {
     display: grid;

@@ -36,7 +36,7 @@ export class RtcParticipantGrid extends CallElement {
       )}
     `;
     const screen = this.#screenShare(snapshot);
-    if (screen) {
+    if (screen !== nothing) {
       return html`<div part="grid" class="presenting">
         <div part="stage" class="stage">${screen}</div>
         <div part="strip" class="strip">${tiles}</div>

@@ -52,7 +52,8 @@ export const tileStyles = css`
     gap: 4px;
     padding: 2px 8px;
     border-radius: 999px;
-    background: rgb(0 0 0 / 0.55);
+    background: var(--_overlay);
+    color: var(--_overlay-text);
     font-size: 0.85rem;
   }
   .name {
@@ -62,7 +63,7 @@ export const tileStyles = css`
   }
   .indicator {
     display: inline-flex;
-    color: var(--_danger);
+    color: var(--_mic-off);
   }
   .indicator svg {
     width: 16px;
@@ -74,14 +75,17 @@ export const tileStyles = css`
     right: var(--_gap);
     padding: 2px 8px;
     border-radius: 999px;
-    background: rgb(0 0 0 / 0.6);
+    background: var(--_overlay);
+    color: var(--_overlay-text);
     font-size: 0.8rem;
   }
   .state[data-state='failed'] {
-    background: var(--_danger);
+    /* Darkened: small text needs 4.5:1 on it, which the plain danger colour gives only in light. */
+    background: color-mix(in srgb, var(--_danger) 80%, #000);
+    color: var(--_danger-text);
   }
   .state[data-state='reconnecting'] {
-    color: #1b1b1b;
+    color: var(--_warning-text);
     background: var(--_warning);
   }
 `;
