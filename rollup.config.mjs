@@ -3,17 +3,15 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
-const plugins = [
-  // The browser builds of socket.io-client and its `debug` dependency; Lit's production build.
-  nodeResolve({ browser: true, exportConditions: ['browser', 'production'] }),
-  terser({ ecma: 2020, module: true, format: { comments: false } }),
-];
+const minify = (options) => terser({ ecma: 2020, format: { comments: false }, ...options });
 
 export default {
   input: 'dist/index.js',
-  plugins,
+  // The browser builds of socket.io-client and its `debug` dependency; Lit's production build.
+  plugins: [nodeResolve({ browser: true, exportConditions: ['browser', 'production'] })],
   output: [
-    { file: 'dist/rtc-elements.min.js', format: 'es', sourcemap: true },
-    { file: 'dist/rtc-elements.iife.min.js', format: 'iife', name: 'RtcElements', sourcemap: true },
+    { file: 'dist/rtc-elements.min.js', format: 'es', sourcemap: true, plugins: [minify({ module: true })] },
+    // Not `module: true` here: it implies `toplevel`, which would drop the `RtcElements` global.
+    { file: 'dist/rtc-elements.iife.min.js', format: 'iife', name: 'RtcElements', sourcemap: true, plugins: [minify({})] },
   ],
 };
