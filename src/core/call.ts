@@ -188,11 +188,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#files.reset(true);
     this.#write({ error: null, chat: [] });
     try {
-      await this.#acquireMedia();
-      abort.signal.throwIfAborted();
       const signaling = this.#createSignaling();
       this.#signaling = signaling;
-      await signaling.connect(abort.signal);
+      // Camera and server connection start together: neither needs the other.
+      await Promise.all([this.#acquireMedia(), signaling.connect(abort.signal)]);
       abort.signal.throwIfAborted();
       await this.#enterRoom(signaling, false);
       abort.signal.throwIfAborted();
