@@ -23,11 +23,9 @@
  *   ...on shutdown: await io.close(); await redis.close();
  */
 import { createAdapter, type RedisStreamsAdapterOptions } from '@socket.io/redis-streams-adapter';
-import { createClient } from 'redis';
+import { createRedisClient, throttledErrors, type RedisClient } from './redis-client.js';
 
 export { participantChannel } from './channels.js';
-
-type RedisClient = ReturnType<typeof createClient>;
 
 /** The longest `createRedisAdapter` waits for the adapter's first read of the stream. */
 const FIRST_READ_WAIT_MS = 3000;
@@ -53,22 +51,12 @@ export interface RedisAdapter {
  */
 export async function createRedisAdapter(url: string, options: RedisAdapterOptions = {}): Promise<RedisAdapter> {
   const { onError, ...adapterOptions } = options;
-  let everReady = false;
-  const client: RedisClient = createClient({
-    url,
-    // socket.io delivers a broadcast to local sockets only after publishing it: with an
-    // offline queue, a Redis outage would hold every broadcast, local ones included, until
-    // Redis is back. Failing at once lets local delivery go on (remote is lost meanwhile).
-    disableOfflineQueue: true,
-    socket: {
-      connectTimeout: 2000,
-      reconnectStrategy: (retries, cause) =>
-        everReady ? Math.min(50 * 2 ** retries, 1000) : retries < 5 ? 100 * (retries + 1) : cause,
-    },
-  });
-  client.on('ready', () => (everReady = true));
+  // socket.io delivers a broadcast to local sockets only after publishing it: with an
+  // offline queue, a Redis outage would hold every broadcast, local ones included, until
+  // Redis is back. Failing at once (the client's default here) lets local delivery go on.
+  const client = createRedisClient(url);
   // Mandatory: an 'error' event without a listener would crash the process.
-  client.on('error', onError ?? throttledLog());
+  client.on('error', onError ?? throttledErrors((error) => console.error('rtc-signal-server: redis (adapter):', error.message)));
   // The adapter reads the stream and subscribes through duplicates of this client, and
   // retries a failed read at once, with no delay. A read that fails at once (Redis away
   // without an offline queue, or a closed client) would then loop on promise callbacks
@@ -118,14 +106,4 @@ export async function createRedisAdapter(url: string, options: RedisAdapterOptio
     return closed;
   };
   return { adapter, client, close };
-}
-
-function throttledLog(): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - last < 10_000) return;
-    last = now;
-    console.error('rtc-signal-server: redis (adapter):', error.message);
-  };
 }

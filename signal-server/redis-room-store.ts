@@ -23,7 +23,7 @@
  * `onParticipantsSwept` sweeps by itself on every heartbeat.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createClient } from 'redis';
+import { createRedisClient, throttledErrors, type RedisClient } from './redis-client.js';
 import type { ParticipantInfo } from '../src/protocol/index.js';
 import {
   newInstanceId,
@@ -65,7 +65,6 @@ export interface RedisRoomStoreOptions {
   readyTimeoutMs?: number;
 }
 
-type RedisClient = ReturnType<typeof createClient>;
 
 /** What is stored per participant, in its room's hash. */
 interface StoredRecord {
@@ -221,19 +220,8 @@ export class RedisRoomStore implements RoomStore {
    * reconnects on its own for as long as it takes, and `ready()` reports the outage.
    */
   static async connect(url: string, options: RedisRoomStoreOptions): Promise<RedisRoomStore> {
-    let everReady = false;
-    const client: RedisClient = createClient({
-      url,
-      // While Redis is away, operations fail at once (the server refuses the request)
-      // instead of queueing up until it is back.
-      disableOfflineQueue: true,
-      socket: {
-        connectTimeout: 2000,
-        reconnectStrategy: (retries, cause) =>
-          everReady ? Math.min(50 * 2 ** retries, 1000) : retries < 5 ? 100 * (retries + 1) : cause,
-      },
-    });
-    client.on('ready', () => (everReady = true));
+    // While Redis is away, operations fail at once (the server refuses the request).
+    const client = createRedisClient(url);
     const store = new RedisRoomStore(client, options);
     try {
       await client.connect();
@@ -258,7 +246,7 @@ export class RedisRoomStore implements RoomStore {
     this.#client = client;
     this.#prefix = options.keyPrefix ?? 'rtc:';
     this.#options = options;
-    this.#onError = options.onError ?? throttledLog();
+    this.#onError = options.onError ?? throttledErrors((error) => console.error('rtc-signal-server: redis:', error.message));
     // An 'error' listener is mandatory: without one, node-redis would crash the process.
     client.on('error', (error: Error) => this.#onError(error));
     let beating = false;
@@ -479,15 +467,4 @@ function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, field: unknown) =>
     typeof field === 'string' ? field.replace(/\p{Cs}/gu, '\uFFFD') : field,
   );
-}
-
-/** Logs connection errors, at most once per 10 s (a Redis outage raises one per reconnect attempt). */
-function throttledLog(): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - last < 10_000) return;
-    last = now;
-    console.error('rtc-signal-server: redis:', error.message);
-  };
 }

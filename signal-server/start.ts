@@ -15,6 +15,7 @@ import type { Server as HttpsServer } from 'node:https';
 import { roomChannel } from './channels.js';
 import { silentLogger, type Logger } from './logger.js';
 import { createRedisAdapter, type RedisAdapter } from './redis-adapter.js';
+import { throttledErrors } from './redis-client.js';
 import { RedisRoomStore, type RedisRoomStoreOptions } from './redis-room-store.js';
 import { createSignalServer, DEFAULT_ROOM_CAPACITY, type SignalServer, type SignalServerOptions } from './server.js';
 
@@ -99,13 +100,7 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** Logs Redis connection errors as warnings, at most once per 10 s (an outage raises one per reconnect attempt). */
+/** Logs Redis connection errors as warnings, at most once per 10 s. */
 function throttledLog(logger: Logger, what: string): (error: Error) => void {
-  let last = 0;
-  return (error) => {
-    const now = Date.now();
-    if (now - last < 10_000) return;
-    last = now;
-    logger.warn({ err: error }, `${what}: ${error.message}`);
-  };
+  return throttledErrors((error) => logger.warn({ err: error }, `${what}: ${error.message}`));
 }
