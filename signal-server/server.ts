@@ -131,8 +131,6 @@ export interface SignalSocketData {
   participantId?: string;
   /** The room of `participantId`, set with it. */
   room?: string;
-  /** Set while a join on this socket waits for its token to be checked. */
-  joining?: boolean;
   /** Set when the display name came from the join token: `update` may not change it. */
   nameLocked?: boolean;
 }
@@ -368,31 +366,28 @@ export function createSignalServer(
 
   async function onJoin(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
     if (!ack) return refuse(socket, 'join', 'invalid-input', REFUSALS.joinNeedsAck);
-    if (socket.data.participantId !== undefined || socket.data.joining) {
+    // Events of one connection run one after another (see onEvent), so a second join
+    // sees the first one's outcome.
+    if (socket.data.participantId !== undefined) {
       return refuse(socket, 'join', 'invalid-input', REFUSALS.alreadyJoined, ack);
     }
     const request = validateJoin(payload);
     if (!request.ok) return refuse(socket, 'join', 'invalid-input', request.reason, ack);
 
-    socket.data.joining = true;
-    try {
-      let tokenName: string | undefined;
-      if (authSecret !== undefined) {
-        // Checked on every join, resumes included: a resume is a join like any other.
-        const { room, token } = request.value;
-        const verdict = await verifyJoinToken(authSecret, token, room);
-        // The connection went away, or the server is closing, while the token was checked.
-        if (!socket.connected || closing) return;
-        if (!verdict.ok) {
-          logger.info({ room, reason: verdict.reason }, 'join refused: unauthorized');
-          return refuse(socket, 'join', 'unauthorized', verdict.message, ack);
-        }
-        tokenName = verdict.name;
+    let tokenName: string | undefined;
+    if (authSecret !== undefined) {
+      // Checked on every join, resumes included: a resume is a join like any other.
+      const { room, token } = request.value;
+      const verdict = await verifyJoinToken(authSecret, token, room);
+      // The connection went away, or the server is closing, while the token was checked.
+      if (!socket.connected || closing) return;
+      if (!verdict.ok) {
+        logger.info({ room, reason: verdict.reason }, 'join refused: unauthorized');
+        return refuse(socket, 'join', 'unauthorized', verdict.message, ack);
       }
-      await admit(socket, request.value, tokenName, ack);
-    } finally {
-      socket.data.joining = false;
+      tokenName = verdict.name;
     }
+    await admit(socket, request.value, tokenName, ack);
   }
 
   /**
