@@ -22,6 +22,16 @@ function remoteTiles(call: RtcCall): HTMLElement[] {
   return [...(grid?.shadowRoot?.querySelectorAll<HTMLElement>('rtc-remote-video') ?? [])];
 }
 
+/** Ada and Bo, each an `<rtc-call autojoin>` in the same new room. */
+async function adaAndBo(): Promise<[RtcCall, RtcCall]> {
+  const room = uniqueRoom();
+  const wrapper = await fixture(html`<div>
+    <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
+    <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
+  </div>`);
+  return [wrapper.querySelector<RtcCall>('#ada')!, wrapper.querySelector<RtcCall>('#bo')!];
+}
+
 describe('<rtc-call>', () => {
   afterEach(async () => {
     for (const el of document.querySelectorAll('rtc-call')) await el.leave();
@@ -100,13 +110,7 @@ describe('<rtc-call>', () => {
   });
 
   it('shows the other side muted and with the camera off', async () => {
-    const room = uniqueRoom();
-    const wrapper = await fixture(html`<div>
-      <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
-      <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
-    </div>`);
-    const ada = wrapper.querySelector<RtcCall>('#ada')!;
-    const bo = wrapper.querySelector<RtcCall>('#bo')!;
+    const [ada, bo] = await adaAndBo();
     await waitUntil(() => remoteTiles(ada).length === 1 && bo.state === 'joined', 'both in');
     const tile = remoteTiles(ada)[0]!;
     expect(deep(tile, '[part~="mic-off"]')).to.equal(null);
@@ -190,13 +194,7 @@ describe('<rtc-call>', () => {
   });
 
   it('answers keyboard shortcuts inside the call and announces mutes to screen readers', async () => {
-    const room = uniqueRoom();
-    const wrapper = await fixture(html`<div>
-      <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
-      <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
-    </div>`);
-    const ada = wrapper.querySelector<RtcCall>('#ada')!;
-    const bo = wrapper.querySelector<RtcCall>('#bo')!;
+    const [ada, bo] = await adaAndBo();
     await waitUntil(() => remoteTiles(ada).length === 1 && bo.state === 'joined', 'both in');
     const mic = deep<HTMLButtonElement>(bo, 'rtc-controls', '[part~="mic-button"]')!;
     // Focus moved to the controls on joining; the shortcut works from there.
@@ -220,13 +218,7 @@ describe('<rtc-call>', () => {
   });
 
   it('shows everyone that a participant is recording, and offers the recording afterwards', async () => {
-    const room = uniqueRoom();
-    const wrapper = await fixture(html`<div>
-      <rtc-call id="ada" room=${room} name="Ada" autojoin></rtc-call>
-      <rtc-call id="bo" room=${room} name="Bo" autojoin></rtc-call>
-    </div>`);
-    const ada = wrapper.querySelector<RtcCall>('#ada')!;
-    const bo = wrapper.querySelector<RtcCall>('#bo')!;
+    const [ada, bo] = await adaAndBo();
     await waitUntil(() => remoteTiles(ada).length === 1 && remoteTiles(bo).length === 1, 'both in');
     const record = deep<HTMLButtonElement>(ada, 'rtc-controls', '[part~="record-button"]')!;
     record.click();

@@ -1,63 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
 import { io as connectClient } from 'socket.io-client';
 import { verifyJoinToken } from '../../signal-server/auth.js';
+import { cleanEnv, listeningUrl, runCli } from './cli-helpers.js';
 import { withTimeout } from './helpers.js';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT'];
-
-/** The environment without any of the server's settings, plus the given ones. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of SETTING_VARIABLES) delete env[name];
-  return { ...env, ...extra };
-}
-
-interface RunningCli {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runCli(t: TestContext, args: string[], env: NodeJS.ProcessEnv = cleanEnv()): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', ...args], { cwd: repoRoot, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Waits for the `listening on` line and answers the URL it names. */
-async function listeningUrl(cli: RunningCli): Promise<string> {
-  return withTimeout(
-    new Promise<string>((resolve, reject) => {
-      const check = (): void => {
-        const match = /rtc-signal-server listening on (https?:\/\/[^\s]+)\n/.exec(cli.stdout());
-        if (match?.[1]) resolve(match[1]);
-      };
-      cli.child.stdout.on('data', check);
-      cli.exited.then(() => reject(new Error(`exited before listening: ${cli.stderr()}`)), reject);
-      check();
-    }),
-    'the listening line',
-    15_000,
-  );
-}
 
 describe('rtc-signal-server command', () => {
   it('listens on the port it prints, serves, and exits cleanly on SIGTERM with a client connected', async (t) => {

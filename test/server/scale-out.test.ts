@@ -5,21 +5,19 @@
  * processes where one must die (SIGKILL) or where the command itself is the point.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { io as connectClient } from 'socket.io-client';
 import type { JoinAnswer, JoinRequest } from '../../src/protocol/index.js';
 import { createRequestHandler } from '../../signal-server/http.js';
 import { REFUSALS, type SignalServer } from '../../signal-server/server.js';
 import { connectSignalServer, type ConnectSignalServerOptions } from '../../signal-server/start.js';
+import { cleanEnv, listeningUrl, runCli, type RunningCli } from './cli-helpers.js';
 import { collect, disconnected, emitWithAck, flush, joinOk, nextEvent, until, withTimeout, type Client } from './helpers.js';
 import { startRedis, type TestRedis } from './redis-helpers.js';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const offer = { kind: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } } as const;
 const answerSdp = { kind: 'description', description: { type: 'answer', sdp: 'v=0\r\n' } } as const;
 
@@ -310,59 +308,16 @@ describe('scale-out: two processes sharing rooms through Redis', () => {
   });
 });
 
-/** Settings the CLI reads from the environment: removed, so the test's own environment cannot leak in. */
-const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT'];
-
-interface RunningCli {
-  child: ChildProcessWithoutNullStreams;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 /** Starts `rtc-signal-server --port 0` from source with these settings. */
-function runCli(t: TestContext, settings: Record<string, string>): RunningCli {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of SETTING_VARIABLES) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'signal-server/cli.ts', '--port', '0'], {
-    cwd: repoRoot,
-    env: { ...env, LOG_LEVEL: 'warn', ...settings },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  onCleanup(t, () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
-/** Waits for the `listening on` line and answers the URL it names. */
-function listeningUrl(cli: RunningCli): Promise<string> {
-  return withTimeout(
-    new Promise<string>((resolve, reject) => {
-      const check = (): void => {
-        const match = /rtc-signal-server listening on (https?:\/\/[^\s]+)\n/.exec(cli.stdout());
-        if (match?.[1]) resolve(match[1]);
-      };
-      cli.child.stdout.on('data', check);
-      cli.exited.then(() => reject(new Error(`exited before listening: ${cli.stderr()}`)), reject);
-      check();
-    }),
-    'the listening line',
-    20_000,
-  );
+function runServerCli(t: TestContext, settings: Record<string, string>): RunningCli {
+  return runCli(t, ['--port', '0'], cleanEnv({ LOG_LEVEL: 'warn', ...settings }), onCleanup);
 }
 
 describe('scale-out: rtc-signal-server processes with REDIS_URL', () => {
   it('when one process is killed, its clients take their ids back on another, and those that never come back are swept within 15 s', async (t) => {
     const redis = await redisFor(t);
-    const [cliA, cliB] = [runCli(t, { REDIS_URL: redis.url }), runCli(t, { REDIS_URL: redis.url })];
-    const [urlA, urlB] = await Promise.all([listeningUrl(cliA), listeningUrl(cliB)]);
+    const [cliA, cliB] = [runServerCli(t, { REDIS_URL: redis.url }), runServerCli(t, { REDIS_URL: redis.url })];
+    const [urlA, urlB] = await Promise.all([listeningUrl(cliA, 20_000), listeningUrl(cliB, 20_000)]);
     const [ada, carol, bob] = await Promise.all([connectTo(t, urlA), connectTo(t, urlA), connectTo(t, urlB)]);
     const adaKey = newKey();
     const adaId = (await joinOk(ada, { room: 'call', name: 'Ada', session: { key: adaKey } })).selfId;
@@ -414,8 +369,8 @@ describe('scale-out: rtc-signal-server processes with REDIS_URL', () => {
 
   it('answers /readyz 503 while Redis is stopped and 200 again once it is back; /healthz stays 200', async (t) => {
     const redis = await redisFor(t);
-    const cli = runCli(t, { REDIS_URL: redis.url });
-    const url = await listeningUrl(cli);
+    const cli = runServerCli(t, { REDIS_URL: redis.url });
+    const url = await listeningUrl(cli, 20_000);
     assert.equal(await status(url, '/readyz'), 200);
     assert.equal(await status(url, '/healthz'), 200);
 
@@ -455,7 +410,7 @@ describe('scale-out: rtc-signal-server processes with REDIS_URL', () => {
   it('exits with 2 and says so when Redis cannot be reached at start', async (t) => {
     const redis = await redisFor(t);
     await redis.stop();
-    const cli = runCli(t, { REDIS_URL: `redis://user:hunter2-secret@127.0.0.1:${redis.port}/0` });
+    const cli = runServerCli(t, { REDIS_URL: `redis://user:hunter2-secret@127.0.0.1:${redis.port}/0` });
     const exit = await withTimeout(cli.exited, 'the process to give up', 20_000);
     assert.deepEqual(exit, { code: 2, signal: null });
     assert.match(cli.stderr(), /rtc-signal-server: cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/0 /);
