@@ -717,6 +717,9 @@ export class Call extends TypedEventTarget<CallEventMap> {
         recording: info.recording ?? false,
       };
     });
+    // The stats timer republishes every second; a snapshot that changed nothing would
+    // only make every element render again.
+    if (sameParticipants(participants, this.#snapshot.participants)) return;
     this.#write({ participants });
   }
 
@@ -777,6 +780,17 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#snapshot = freezeSnapshot({ ...this.#snapshot, ...patch });
     this.dispatchEvent(new Event('change'));
   }
+}
+
+/** True when both lists hold the same participants with the same values, in the same order. */
+function sameParticipants(a: readonly ParticipantSnapshot[], b: readonly ParticipantSnapshot[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((p, i) => {
+      const q = b[i]!;
+      return (Object.keys(p) as (keyof ParticipantSnapshot)[]).every((key) => p[key] === q[key]);
+    })
+  );
 }
 
 /** The DTLS certificate fingerprint in an SDP: it names one peer connection. */
