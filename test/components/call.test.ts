@@ -211,6 +211,8 @@ describe('<rtc-call>', () => {
     expect(deep(bo, 'rtc-controls', '[part~="chat-button"]')!.getAttribute('aria-pressed')).to.equal('true');
     // Typing in the chat does not trigger shortcuts.
     const input = deep<HTMLInputElement>(bo, 'rtc-chat', '[part~="input"]')!;
+    // The field is enabled once Bo's connection to Ada is up; until then keys would go to the shortcuts.
+    await waitUntil(() => !input.disabled, 'chat input enabled');
     input.focus();
     await sendKeys({ type: 'mmm' });
     expect(input.value).to.equal('mmm');
