@@ -1,5 +1,6 @@
 // The two self-contained browser bundles, made from the ES modules that `tsc` wrote to
-// dist/ (so types and bundles come from one compile). Lit and socket.io-client go inside.
+// dist/ (so types and bundles come from one compile). Lit goes inside; the socket.io
+// protocol is spoken by our own small client (src/core/signaling/socket-io-connection.ts).
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 
@@ -7,7 +8,7 @@ const minify = (options) => terser({ ecma: 2020, format: { comments: false }, ..
 
 export default {
   input: 'dist/index.js',
-  // The browser builds of socket.io-client and its `debug` dependency; Lit's production build.
+  // Lit's production build.
   plugins: [nodeResolve({ browser: true, exportConditions: ['browser', 'production'] })],
   output: [
     { file: 'dist/rtc-elements.min.js', format: 'es', sourcemap: true, plugins: [minify({ module: true })] },

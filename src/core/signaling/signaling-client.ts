@@ -1,4 +1,3 @@
-import { io, type Socket } from 'socket.io-client';
 import type {
   ClientToServerEvents,
   JoinAnswer,
@@ -8,8 +7,7 @@ import type {
   SignalData,
 } from '../../protocol/index.js';
 import { RtcError } from '../errors.js';
-
-export type SignalSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { SocketIoConnection } from './socket-io-connection.js';
 
 export interface SignalingHandlers {
   onParticipantJoined: ServerToClientEvents['participant-joined'];
@@ -26,62 +24,59 @@ export interface SignalingHandlers {
 /** How long to wait for the server before saying it cannot be reached. */
 const CONNECT_TIMEOUT_MS = 8000;
 
+type ClientEvent = keyof ClientToServerEvents;
+
 /**
  * The page's side of the signal server: one socket.io connection, typed by the shared
  * protocol. It only moves messages; the `Call` decides what they mean.
  */
 export class SignalingClient {
-  readonly #socket: SignalSocket;
+  readonly #connection: SocketIoConnection;
   readonly #handlers: SignalingHandlers;
   #closing = false;
   #connectedBefore = false;
+  /** The first connection's outcome, while `connect()` waits for it. */
+  #pending: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(url: string, handlers: SignalingHandlers) {
     this.#handlers = handlers;
-    this.#socket = io(url, {
-      autoConnect: false,
-      transports: ['websocket', 'polling'],
-      timeout: CONNECT_TIMEOUT_MS,
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 5000,
-      randomizationFactor: 0.5,
-    });
-    this.#socket.on('participant-joined', handlers.onParticipantJoined);
-    this.#socket.on('participant-updated', handlers.onParticipantUpdated);
-    this.#socket.on('participant-left', handlers.onParticipantLeft);
-    this.#socket.on('signal', handlers.onSignal);
-    this.#socket.on('rtc-error', handlers.onServerError);
-    this.#socket.on('disconnect', this.#onDisconnect);
-    this.#socket.on('connect', this.#onConnect);
+    this.#connection = new SocketIoConnection(
+      url,
+      {
+        onConnect: this.#onConnect,
+        onDisconnect: this.#onDisconnect,
+        onConnectError: this.#onConnectError,
+      },
+      { connectTimeoutMs: CONNECT_TIMEOUT_MS, reconnectDelayMs: 500, reconnectDelayMaxMs: 5000 },
+    );
+    const on = this.#connection.on.bind(this.#connection);
+    on('participant-joined', handlers.onParticipantJoined);
+    on('participant-updated', handlers.onParticipantUpdated);
+    on('participant-left', handlers.onParticipantLeft);
+    on('signal', handlers.onSignal);
+    on('rtc-error', handlers.onServerError);
   }
 
   /** Connects, or fails with `signaling-unreachable` once the first attempt fails. */
   connect(signal: AbortSignal): Promise<void> {
-    const socket = this.#socket;
-    if (socket.connected) return Promise.resolve();
+    if (this.#connection.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const cleanup = (): void => {
-        socket.off('connect', onConnect);
-        socket.off('connect_error', onError);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onConnect = (): void => {
-        cleanup();
-        resolve();
-      };
-      const onError = (error: Error): void => {
-        cleanup();
-        socket.disconnect();
-        reject(new RtcError('signaling-unreachable', `Cannot reach the signal server (${error.message})`, { cause: error }));
-      };
       const onAbort = (): void => {
-        cleanup();
+        this.#pending = undefined;
         reject(signal.reason);
       };
-      socket.on('connect', onConnect);
-      socket.on('connect_error', onError);
-      signal.addEventListener('abort', onAbort);
-      socket.connect();
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#pending = {
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      this.#connection.open();
     });
   }
 
@@ -89,7 +84,7 @@ export class SignalingClient {
   async join(request: JoinRequest): Promise<Extract<JoinAnswer, { ok: true }>> {
     let answer: JoinAnswer;
     try {
-      answer = await this.#socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck('join', request);
+      answer = await this.#connection.request<JoinAnswer>('join', request, CONNECT_TIMEOUT_MS);
     } catch (error) {
       throw new RtcError('signaling-unreachable', 'The signal server did not answer', { cause: error });
     }
@@ -98,38 +93,45 @@ export class SignalingClient {
   }
 
   signal(to: string, data: SignalData): void {
-    this.#socket.emit('signal', { to, data });
+    this.#emit('signal', { to, data });
   }
 
   update(media: Partial<MediaState> & { name?: string }): void {
-    this.#socket.emit('update', media);
+    this.#emit('update', media);
   }
 
   /** Says goodbye (best effort) and closes the connection for good. */
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
-    const socket = this.#socket;
-    if (socket.connected) socket.emit('leave');
-    socket.off();
-    socket.disconnect();
+    this.#emit('leave');
+    this.#connection.close();
+    this.#pending?.reject(new RtcError('signaling-unreachable', 'Closed before the signal server answered'));
+    this.#pending = undefined;
   }
 
-  readonly #onDisconnect = (reason: string): void => {
-    if (this.#closing || reason === 'io client disconnect') return;
-    this.#handlers.onConnectionLost();
-    // socket.io does not reconnect by itself after the server closed the connection on
-    // purpose (a restart, a deploy): try again after a short, jittered pause.
-    if (reason === 'io server disconnect') {
-      setTimeout(() => {
-        if (!this.#closing) this.#socket.connect();
-      }, 500 + Math.random() * 1500);
-    }
-  };
+  #emit<E extends ClientEvent>(event: E, ...args: Parameters<ClientToServerEvents[E]>): void {
+    this.#connection.emit(event, ...args);
+  }
 
   /** Every connection after the first is a reconnection, however it came about. */
   readonly #onConnect = (): void => {
+    this.#pending?.resolve();
+    this.#pending = undefined;
     if (this.#connectedBefore && !this.#closing) this.#handlers.onReconnected();
     this.#connectedBefore = true;
+  };
+
+  readonly #onDisconnect = (): void => {
+    if (!this.#closing) this.#handlers.onConnectionLost();
+  };
+
+  /** The first attempt failing ends `connect()`; later ones are retried by the connection. */
+  readonly #onConnectError = (error: Error): void => {
+    if (!this.#pending) return;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    this.#connection.close();
+    pending.reject(new RtcError('signaling-unreachable', `Cannot reach the signal server (${error.message})`, { cause: error }));
   };
 }
