@@ -6,6 +6,7 @@
  * may emit `signal` (relayed to one participant of its own room), `update` (its media
  * state, broadcast to the room) and `leave`. The server pushes `participant-joined`,
  * `participant-updated`, `participant-left` and `signal` (with `from` set by the server).
+ * Rooms on the SFU use the `sfu-*`, `talking` and `relay` events instead of `signal`.
  */
 
 /** Error codes shared by the server's answers and the client's `RtcError`. */
@@ -31,6 +32,9 @@ export const LIMITS = {
   maxNameLength: 64,
   maxTokenLength: 4096,
   maxIdLength: 64,
+  /** One `relay` payload (SFU rooms: chat and file chunks through the server), as sent. */
+  maxRelayDataLength: 48 * 1024,
+  maxRelayChannelLength: 64,
 } as const;
 
 /** Room names: letters, digits and `-_.`, so they are safe in URLs and logs. */
@@ -79,6 +83,12 @@ export type JoinAnswer =
       iceServers: IceServerInfo[];
       /** True when `session.id` was granted: the same participant as before, to everyone. */
       resumed: boolean;
+      /**
+       * How this room carries media now: `mesh` (one peer connection per participant, the
+       * `signal` events) or `sfu` (a publisher and a subscriber connection to the server's
+       * SFU, the `sfu-*` events). Absent from older servers: mesh.
+       */
+      topology?: Topology;
     }
   | { ok: false; error: { code: ErrorCode; message: string } };
 
@@ -105,6 +115,80 @@ export interface RelayedSignal {
   data: SignalData;
 }
 
+/** How a room carries media. A room may move from `mesh` to `sfu` (never back) as it grows. */
+export type Topology = 'mesh' | 'sfu';
+
+// ---- SFU rooms ----
+//
+// In an SFU room each page has two peer connections with the server's SFU, negotiated
+// through the signal server (the SFU itself is never reachable from pages):
+//   publisher:  the page offers (`sfu-publish`, answered in the ack); camera, microphone
+//               and screen share go up, video as three simulcast layers (rids h, m, l).
+//   subscriber: the server offers (`sfu-offer`, whenever the set of streams changes);
+//               the page answers (`sfu-answer`). Everyone else's streams come down on it.
+// Candidates go both ways as `sfu-candidate`. Chat and files, which in a mesh use peer
+// data channels, go through the server as `relay`.
+
+/** Which of the page's two SFU connections a message is about. */
+export type SfuTarget = 'publisher' | 'subscriber';
+
+export interface SfuPublishRequest {
+  /** The publisher connection's offer (a renegotiation is a new offer). */
+  sdp: string;
+  /** The offer's mid that carries the screen share, if one is shared. */
+  screenMid?: string | null;
+}
+
+export type SfuPublishAnswer = { ok: true; sdp: string } | { ok: false; error: { code: ErrorCode; message: string } };
+
+/** One stream of the subscriber connection: which participant it shows. */
+export interface SfuStreamInfo {
+  mid: string;
+  participant: string;
+  kind: 'audio' | 'video';
+  /** True for a screen share, false for a camera or microphone. */
+  screen: boolean;
+}
+
+export interface SfuOffer {
+  /** The subscriber connection's offer; answer it with `sfu-answer`. */
+  sdp: string;
+  /** Every stream the offer carries, by mid. */
+  streams: SfuStreamInfo[];
+}
+
+export interface SfuCandidate {
+  target: SfuTarget;
+  candidate: {
+    candidate: string;
+    sdpMid?: string | null;
+    sdpMLineIndex?: number | null;
+    usernameFragment?: string | null;
+  } | null;
+}
+
+/** Which simulcast layer of a participant's camera a page wants: 0 smallest .. 2 full. */
+export interface SfuLayerRequest {
+  participant: string;
+  layer: 0 | 1 | 2;
+}
+
+/** Data for one participant through the server (SFU rooms): chat, file chunks. */
+export interface RelayRequest {
+  to: string;
+  /** Like a data channel's label: `chat`, or one per file transfer. */
+  channel: string;
+  /** Text, or base64 when `binary`. Absent with `close`. */
+  data?: string;
+  binary?: boolean;
+  /** The sender closed this channel. */
+  close?: boolean;
+}
+
+export interface RelayedData extends Omit<RelayRequest, 'to'> {
+  from: string;
+}
+
 export type Ack = (answer: { ok: true } | { ok: false; error: { code: ErrorCode; message: string } }) => void;
 
 export interface ClientToServerEvents {
@@ -112,6 +196,12 @@ export interface ClientToServerEvents {
   signal: (request: SignalRequest) => void;
   update: (media: Partial<MediaState> & { name?: string }) => void;
   leave: (ack?: Ack) => void;
+  'sfu-publish': (request: SfuPublishRequest, ack: (answer: SfuPublishAnswer) => void) => void;
+  'sfu-answer': (answer: { sdp: string }, ack: Ack) => void;
+  'sfu-candidate': (candidate: SfuCandidate) => void;
+  'sfu-layer': (request: SfuLayerRequest) => void;
+  /** Acknowledged once the server passed it on: the sender's back-pressure. */
+  relay: (request: RelayRequest, ack: Ack) => void;
 }
 
 export interface ServerToClientEvents {
@@ -119,6 +209,13 @@ export interface ServerToClientEvents {
   'participant-updated': (participant: ParticipantInfo) => void;
   'participant-left': (participant: { id: string }) => void;
   signal: (signal: RelayedSignal) => void;
+  /** The room moved to the SFU: publish, and close mesh peers once the subscriber shows them. */
+  topology: (change: { topology: Topology }) => void;
+  'sfu-offer': (offer: SfuOffer) => void;
+  'sfu-candidate': (candidate: SfuCandidate) => void;
+  /** SFU rooms: who is speaking, from the SFU's audio levels. */
+  talking: (change: { id: string; talking: boolean }) => void;
+  relay: (data: RelayedData) => void;
   /** A message the server refused (for events without an ack). */
   'rtc-error': (error: { code: ErrorCode; message: string; event?: string }) => void;
 }
