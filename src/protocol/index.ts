@@ -95,15 +95,15 @@ export type JoinAnswer =
 /** What one peer sends another through the server: an SDP or an ICE candidate. */
 export type SignalData =
   | { kind: 'description'; description: { type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string } }
-  | {
-      kind: 'candidate';
-      candidate: {
-        candidate: string;
-        sdpMid?: string | null;
-        sdpMLineIndex?: number | null;
-        usernameFragment?: string | null;
-      } | null;
-    };
+  | { kind: 'candidate'; candidate: IceCandidateInfo | null };
+
+/** An ICE candidate as `RTCIceCandidate.toJSON()` gives it; `null` ends the candidates. */
+export interface IceCandidateInfo {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
 
 export interface SignalRequest {
   to: string;
@@ -159,12 +159,7 @@ export interface SfuOffer {
 
 export interface SfuCandidate {
   target: SfuTarget;
-  candidate: {
-    candidate: string;
-    sdpMid?: string | null;
-    sdpMLineIndex?: number | null;
-    usernameFragment?: string | null;
-  } | null;
+  candidate: IceCandidateInfo | null;
 }
 
 /** Which simulcast layer of a participant's camera a page wants: 0 smallest .. 2 full. */

@@ -6,15 +6,15 @@
  * failure messages). `--allow-loopback-peers` is for tests only: here both peers and the
  * relay are on loopback.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon } from './daemon.js';
 
 /** Where Debian installs coturn's server. */
 export const TURNSERVER = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
@@ -132,55 +132,19 @@ export async function startCoturn(options: { secret: string; realm?: string }): 
     `--pidfile=${join(dir, 'turnserver.pid')}`,
     `--userdb=${join(dir, 'turndb')}`,
   ];
-  const child: ChildProcess = spawn(TURNSERVER, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (error) => {
-      output += `\n[spawn error] ${error.message}`;
-      exited = true;
-      resolve();
-    });
+  const daemon = await startDaemon(TURNSERVER, args, {
+    dir,
+    name: 'turnserver',
+    ready: () => stunBindingAnswers(port),
+    timeoutMs: 10_000,
   });
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(killer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })());
-
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`turnserver exited before it listened:\n${output}`);
-    }
-    if (await stunBindingAnswers(port)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`turnserver did not answer STUN on 127.0.0.1:${port} within 10 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 
   return {
     url: `turn:127.0.0.1:${port}?transport=udp`,
     port,
     relayPorts,
     command: [TURNSERVER, ...args],
-    log: () => output,
-    stop,
+    log: daemon.log,
+    stop: daemon.stop,
   };
 }

@@ -25,14 +25,14 @@
  *   `.local` names; resolving them would need multicast DNS, which a test box lacks.
  *   Janus then learns the page's address from its connectivity checks (peer reflexive).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './coturn.js';
+import { startDaemon } from './daemon.js';
 
 /** Where Debian installs the Janus binary. */
 export const JANUS_BIN = process.env.JANUS_PATH ?? '/usr/bin/janus';
@@ -200,55 +200,16 @@ export async function startJanus(options: { apiSecret?: string } = {}): Promise<
     '--disable-colors',
     '--debug-timestamps',
   ];
-  const child: ChildProcess = spawn(JANUS_BIN, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const echo = process.env.JANUS_LOG === '1';
-  const collect = (chunk: Buffer): void => {
-    output += chunk.toString();
-    if (echo) process.stderr.write(chunk);
-  };
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    });
-    child.once('error', (error) => {
-      output += `\n[spawn error] ${error.message}`;
-      exited = true;
-      resolve();
-    });
-  });
-
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      if (!exited) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await exit;
-        clearTimeout(killer);
-      }
-      await rm(dir, { recursive: true, force: true });
-    })());
-
   // Janus logs "WebSockets thread started" once the transport listens; the TCP probe is
   // what matters (the log line is only a cheaper first signal).
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    if (exited) {
-      await stop();
-      throw new Error(`janus exited before its API listened:\n${output}`);
-    }
-    if (output.includes('WebSockets thread started') && (await tcpAccepts(port))) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`janus did not listen on 127.0.0.1:${port} within 15 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const daemon = await startDaemon(JANUS_BIN, args, {
+    dir,
+    name: 'janus',
+    ready: async (output) => output.includes('WebSockets thread started') && (await tcpAccepts(port)),
+    timeoutMs: 15_000,
+    pollMs: 50,
+    echo: process.env.JANUS_LOG === '1',
+  });
 
   return {
     url: `ws://127.0.0.1:${port}`,
@@ -257,7 +218,7 @@ export async function startJanus(options: { apiSecret?: string } = {}): Promise<
     iceAddress,
     startMs: Date.now() - started,
     command: [JANUS_BIN, ...args],
-    log: () => output,
-    stop,
+    log: daemon.log,
+    stop: daemon.stop,
   };
 }
