@@ -22,7 +22,8 @@ import {
   type SignalServerConfig,
 } from './config.js';
 import { createRequestHandler } from './http.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import type { SfuBackend } from './sfu/types.js';
 import type { SignalServer } from './server.js';
 import { connectSignalServer, redactRedisUrl } from './start.js';
 import { turnIceServers } from './turn.js';
@@ -58,11 +59,20 @@ function readSettingFile(setting: string, path: string): Buffer {
   }
 }
 
-/** Settings that parse but do nothing yet: say so, rather than let an operator believe otherwise. */
-function warnAboutUnimplemented(config: SignalServerConfig): void {
-  const unimplemented: string[] = [];
-  if (config.topology !== 'mesh' || config.janusUrls !== undefined) unimplemented.push('TOPOLOGY/JANUS_URL (calls stay peer to peer)');
-  for (const setting of unimplemented) process.stderr.write(`${NAME}: warning: ${setting} is not supported yet and is ignored\n`);
+/**
+ * The SFU, when `JANUS_URL` is set: imported only then, since janode loads a native addon
+ * that a mesh-only deployment never needs. Janus instances that cannot be reached yet are
+ * retried in the background.
+ */
+async function startSfu(config: SignalServerConfig, logger: Logger): Promise<SfuBackend | undefined> {
+  if (config.janusUrls === undefined || config.janusApiSecret === undefined) return undefined;
+  const { createSfu } = await import('./sfu/index.js');
+  return createSfu({
+    urls: config.janusUrls,
+    apiSecret: config.janusApiSecret,
+    ...(config.janusRoomKey === undefined ? {} : { roomKey: config.janusRoomKey }),
+    logger,
+  });
 }
 
 function formatHost(host: string): string {
@@ -116,7 +126,6 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  warnAboutUnimplemented(config);
   for (const warning of configWarnings(config)) process.stderr.write(`${NAME}: warning: ${warning}\n`);
 
   const logger = createLogger({ level: config.logLevel });
@@ -129,6 +138,7 @@ async function main(argv: readonly string[]): Promise<void> {
     metrics: () => (signalServer as SignalServer).metrics.registry,
   });
   const server: HttpServer | HttpsServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
+  const sfu = await startSfu(config, logger);
   try {
     signalServer = await connectSignalServer(server, {
       roomCapacity: config.roomCapacity,
@@ -149,8 +159,12 @@ async function main(argv: readonly string[]): Promise<void> {
       connectionRateLimit: config.connectionRateLimit === 0 ? false : { max: config.connectionRateLimit, windowMs: 10_000 },
       logger,
       processMetrics: true,
+      topology: config.topology,
+      meshLimit: config.meshLimit,
+      ...(sfu === undefined ? {} : { sfu }),
     });
   } catch (error) {
+    await sfu?.close().catch(() => {});
     if (config.redisUrl === undefined) throw error;
     // The only thing that can fail here with a URL that parsed: Redis is not there.
     const reason = error instanceof Error ? error.message : String(error);
@@ -181,6 +195,9 @@ async function main(argv: readonly string[]): Promise<void> {
         connectionRateLimit: config.connectionRateLimit,
         tls: tls !== undefined,
         redis: config.redisUrl === undefined ? false : redactRedisUrl(config.redisUrl),
+        topology: config.topology,
+        ...(config.topology === 'auto' ? { meshLimit: config.meshLimit } : {}),
+        janusUrls: config.janusUrls ?? [],
       },
       'listening',
     );

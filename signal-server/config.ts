@@ -57,12 +57,16 @@ export interface SignalServerConfig {
   tlsCert: string | undefined;
   /** Path of the TLS private key (PEM). */
   tlsKey: string | undefined;
-  /** Media topology (only `mesh` is implemented yet). */
+  /** Media topology: `mesh`, `sfu` or `auto` (the last two need `janusUrls`). */
   topology: Topology;
   /** Room size beyond which `auto` moves a room to the SFU. */
   meshLimit: number;
   /** Janus WebSocket API URLs for the SFU topology. */
   janusUrls: string[] | undefined;
+  /** Janus's `api_secret`; required with `janusUrls`. */
+  janusApiSecret: string | undefined;
+  /** Key the VideoRoom ids and secrets are derived from; give every process sharing the Janus instances the same one. */
+  janusRoomKey: string | undefined;
   /** How much to log (JSON lines on stdout). */
   logLevel: LogLevel;
   /** How many reverse proxies stand in front, whose `X-Forwarded-For` entries are trusted. */
@@ -122,6 +126,11 @@ const SETTINGS: readonly AnySettingSpec[] = [
   { key: 'topology', flag: 'topology', help: 'mesh, sfu or auto', parse: oneOf(TOPOLOGIES), fallback: 'mesh' },
   { key: 'meshLimit', flag: 'mesh-limit', help: 'room size beyond which auto uses the SFU', parse: integer(2, 10_000), fallback: 4 },
   { key: 'janusUrls', flag: 'janus-url', help: 'comma-separated Janus WebSocket API URLs', parse: list(urlWithScheme(['ws:', 'wss:'])), fallback: undefined },
+  { key: 'janusApiSecret', flag: 'janus-api-secret', help: 'Janus api_secret, required with JANUS_URL (prefer the variable)', parse: secret, fallback: undefined },
+  {
+    key: 'janusRoomKey', flag: 'janus-room-key', help: 'key for VideoRoom ids and secrets, the same in every process sharing Janus (prefer the variable)',
+    parse: secret, fallback: undefined, shownDefault: 'random per process',
+  },
   { key: 'logLevel', flag: 'log-level', help: `${LOG_LEVELS.join(', ')}`, parse: oneOf(LOG_LEVELS), fallback: 'info' },
   {
     key: 'trustProxy', flag: 'trust-proxy', help: 'reverse proxies in front whose X-Forwarded-For to trust',
@@ -197,6 +206,12 @@ export function loadConfig(
   if (settings.turnSecret !== undefined && settings.turnUrls === undefined) {
     throw new ConfigError('TURN_SECRET is set but TURN_URLS is not: list the TURN servers the credentials are for');
   }
+  if (settings.topology !== 'mesh' && settings.janusUrls === undefined) {
+    throw new ConfigError(`TOPOLOGY=${settings.topology} needs an SFU: set JANUS_URL (and JANUS_API_SECRET) to the Janus WebSocket API, or use TOPOLOGY=mesh`);
+  }
+  if (settings.janusUrls !== undefined && settings.janusApiSecret === undefined) {
+    throw new ConfigError('JANUS_URL is set but JANUS_API_SECRET is not: the signal server talks to Janus with its api_secret');
+  }
   if (settings.turnSecret === undefined && settings.turnUrls?.some((url) => /^turns?:/i.test(url))) {
     throw new ConfigError('TURN_URLS lists turn: servers but TURN_SECRET is not set: clients need credentials for them (coturn use-auth-secret)');
   }
@@ -206,7 +221,7 @@ export function loadConfig(
 /** Warnings about settings that work but are unwise, one sentence each. */
 export function configWarnings(config: SignalServerConfig): string[] {
   const warnings: string[] = [];
-  for (const [name, value] of [['AUTH_SECRET', config.authSecret], ['TURN_SECRET', config.turnSecret]] as const) {
+  for (const [name, value] of [['AUTH_SECRET', config.authSecret], ['TURN_SECRET', config.turnSecret], ['JANUS_ROOM_KEY', config.janusRoomKey]] as const) {
     if (value !== undefined && value.length < RECOMMENDED_SECRET_LENGTH) {
       warnings.push(`${name} is only ${value.length} characters long: use at least ${RECOMMENDED_SECRET_LENGTH} random characters (e.g. openssl rand -base64 32)`);
     }

@@ -14,7 +14,8 @@
  * ```
  * To share rooms across several processes through Redis, `await connectSignalServer(httpServer,
  * { redisUrl, ...options })` instead (start.ts). The `rtc-signal-server` command (cli.ts)
- * runs the same thing with the demo page.
+ * runs the same thing with the demo page. Rooms on a Janus SFU: `topology: 'sfu' | 'auto'`
+ * with `sfu: await createSfu({ urls, apiSecret })` (sfu/index.ts, imported lazily).
  */
 export {
   createSignalServer,
@@ -40,10 +41,18 @@ export {
   cleanDisplayName,
   DEFAULT_DISPLAY_NAME,
   validateJoin,
+  validateRelay,
+  validateSfuAnswer,
+  validateSfuCandidate,
+  validateSfuLayer,
+  validateSfuPublish,
   validateSignal,
   validateUpdate,
   type Validated,
 } from './validate.js';
+// The SFU's implementation (janode, a native addon) is not exported here: load it with
+// `const { createSfu } = await import('./sfu/index.js')` and pass `sfu` to createSignalServer.
+export { SfuRequestError, type SfuBackend, type SfuSink, type SfuStats } from './sfu/types.js';
 export {
   ConfigError,
   configWarnings,
@@ -79,9 +88,12 @@ export {
   DEFAULT_EVENT_RATE_LIMIT,
   EventRateLimiter,
   TokenBucket,
+  DEFAULT_RELAY_RATE_LIMIT,
+  RelayBudget,
   type ConnectionRateLimit,
   type EventRateLimit,
   type EventVerdict,
+  type RelayRateLimit,
 } from './limits.js';
 export { createMetrics, type MetricsSources, type RejectionReason, type SignalMetrics } from './metrics.js';
 export { createLogger, silentLogger, type Logger } from './logger.js';

@@ -31,11 +31,11 @@ export class TokenBucket {
     this.#updatedAt = now();
   }
 
-  /** Spends a token; false (and nothing spent) when the bucket is empty. */
-  take(): boolean {
+  /** Spends `amount` tokens (default one); false (and nothing spent) when the bucket holds fewer. */
+  take(amount = 1): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < amount) return false;
+    this.#tokens -= amount;
     return true;
   }
 
@@ -145,6 +145,44 @@ export interface ConnectionRateLimit {
   max: number;
   /** The window, in milliseconds. Default 10 000. */
   windowMs?: number;
+}
+
+/** How much `relay` data one connection may send: a byte-rate token bucket. */
+export interface RelayRateLimit {
+  /** Bytes that may go at once. */
+  burstBytes: number;
+  /** Bytes per second the bucket refills by. */
+  bytesPerSecond: number;
+  /** What each message costs at least, so a flood of tiny messages is bounded too. */
+  minMessageBytes?: number;
+}
+
+/**
+ * The default relay budget: 2 MB/s with a 4 MB burst per connection, each message
+ * counting as at least 4 KiB (so at most ~500 messages a second). A file goes through in
+ * chunks of up to `LIMITS.maxRelayDataLength`: about 40 chunks a second, kept apart from
+ * the event budget so that a transfer never starves signaling.
+ */
+export const DEFAULT_RELAY_RATE_LIMIT: Readonly<Required<RelayRateLimit>> = {
+  burstBytes: 4_000_000,
+  bytesPerSecond: 2_000_000,
+  minMessageBytes: 4096,
+};
+
+/** One connection's relay budget. */
+export class RelayBudget {
+  readonly #bucket: TokenBucket;
+  readonly #minBytes: number;
+
+  constructor(limit: RelayRateLimit, now: Clock = Date.now) {
+    this.#bucket = new TokenBucket(limit.burstBytes, limit.bytesPerSecond, now);
+    this.#minBytes = limit.minMessageBytes ?? DEFAULT_RELAY_RATE_LIMIT.minMessageBytes;
+  }
+
+  /** Spends the budget of one message of `bytes`; false (nothing spent) when it is beyond the rate. */
+  take(bytes: number): boolean {
+    return this.#bucket.take(Math.min(this.#bucket.capacity, Math.max(this.#minBytes, bytes)));
+  }
 }
 
 /** The default: 100 new connections per 10 s per address (a burst of 100, then 10 per second). */

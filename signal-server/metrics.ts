@@ -11,7 +11,7 @@ export type RejectionReason = 'invalid-input' | 'room-full' | 'unauthorized' | '
 const REJECTION_REASONS: readonly RejectionReason[] = ['invalid-input', 'room-full', 'unauthorized', 'rate-limited', 'origin'];
 
 /** Messages the server passes on from one client to others, as counted in `rtc_signal_relayed_messages_total{event}`. */
-export type RelayedEvent = 'signal' | 'update';
+export type RelayedEvent = 'signal' | 'update' | 'relay' | 'sfu';
 
 /**
  * Live numbers the gauges read at scrape time. Rooms and participants come from the room
@@ -22,6 +22,10 @@ export interface MetricsSources {
   connectedSockets: () => number;
   rooms: () => number | Promise<number>;
   participants: () => number | Promise<number>;
+  /** Rooms on the SFU (the rest are meshes). Default: none. */
+  sfuRooms?: () => number | Promise<number>;
+  /** The SFU's numbers, when the server has one. */
+  sfu?: () => { instancesUp: number; publishers: number };
 }
 
 /** The signal server's metrics. */
@@ -66,6 +70,38 @@ export function createMetrics(sources: MetricsSources, options: { registry?: Reg
       await setFrom(this, sources.participants);
     },
   });
+  new Gauge({
+    name: 'rtc_signal_rooms_by_topology',
+    help: 'Rooms by how they carry media: mesh (peer to peer) or sfu (through Janus), over every process sharing the room store.',
+    labelNames: ['topology'] as const,
+    registers,
+    async collect() {
+      try {
+        const [all, sfu] = await Promise.all([sources.rooms(), sources.sfuRooms?.() ?? 0]);
+        this.set({ topology: 'sfu' }, sfu);
+        this.set({ topology: 'mesh' }, Math.max(0, all - sfu));
+      } catch {
+        this.set({ topology: 'sfu' }, Number.NaN);
+        this.set({ topology: 'mesh' }, Number.NaN);
+      }
+    },
+  });
+  new Gauge({
+    name: 'rtc_signal_janus_instances_up',
+    help: 'Janus instances this process is connected to (0 without JANUS_URL).',
+    registers,
+    collect() {
+      this.set(sources.sfu?.().instancesUp ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'rtc_signal_sfu_publishers',
+    help: 'Participants publishing to Janus through this process.',
+    registers,
+    collect() {
+      this.set(sources.sfu?.().publishers ?? 0);
+    },
+  });
   const joins = new Counter({
     name: 'rtc_signal_joins_total',
     help: 'Successful joins; resumed="true" for a participant taking its id back.',
@@ -91,7 +127,7 @@ export function createMetrics(sources: MetricsSources, options: { registry?: Reg
   });
   // Every label value from the start, so a dashboard sees zeros rather than nothing.
   for (const resumed of ['true', 'false']) joins.inc({ resumed }, 0);
-  for (const event of ['signal', 'update'] satisfies RelayedEvent[]) relayed.inc({ event }, 0);
+  for (const event of ['signal', 'update', 'relay', 'sfu'] satisfies RelayedEvent[]) relayed.inc({ event }, 0);
   for (const reason of REJECTION_REASONS) rejections.inc({ reason }, 0);
   return { registry, joins, relayed, rejections, abuseDisconnects };
 }

@@ -10,6 +10,7 @@
  *   rtc:instance:<id>       string with an expiry: the heartbeat of a live store instance
  *   rtc:instances           set   instance ids that may own participants
  *   rtc:owned:<id>          set   participant ids owned by that instance
+ *   rtc:sfu                 set   rooms that moved to the SFU       (TOPOLOGY=auto; left with the room)
  * A record is `{ s: joining order, o: owner instance, on: online, k: key hash hex or "", p: participant }`.
  * The key hash is kept only in the record, and only the participant (`p`) ever leaves this file.
  *
@@ -24,7 +25,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRedisClient, throttledErrors, type RedisClient } from './redis-client.js';
-import type { ParticipantInfo } from '../src/protocol/index.js';
+import type { ParticipantInfo, Topology } from '../src/protocol/index.js';
 import {
   newInstanceId,
   type CloseOptions,
@@ -98,7 +99,10 @@ local function remove(id, room, rec)
   redis.call('HDEL', P .. 'participants', id)
   redis.call('HDEL', roomKey(room), id)
   redis.call('SREM', P .. 'owned:' .. rec.o, id)
-  if redis.call('EXISTS', roomKey(room)) == 0 then redis.call('SREM', P .. 'rooms', room) end
+  if redis.call('EXISTS', roomKey(room)) == 0 then
+    redis.call('SREM', P .. 'rooms', room)
+    redis.call('SREM', P .. 'sfu', room)
+  end
 end
 `;
 
@@ -166,6 +170,15 @@ if not room or rec.o ~= ARGV[3] then return 0 end
 rec.on = false
 redis.call('HSET', roomKey(room), ARGV[2], cjson.encode(rec))
 return 1`),
+
+  /** ARGV: prefix, room, limit → {topology, switched (1/0)}. A room moves to the SFU once, and only while it exists. */
+  moveToSfuAbove: new Script(`
+local room = ARGV[2]
+if redis.call('SISMEMBER', P .. 'sfu', room) == 1 then return {'sfu', 0} end
+local size = redis.call('HLEN', roomKey(room))
+if size == 0 or size <= tonumber(ARGV[3]) then return {'mesh', 0} end
+redis.call('SADD', P .. 'sfu', room)
+return {'sfu', 1}`),
 
   /** ARGV: prefix, id → {room, record} or nil. */
   find: new Script(`
@@ -310,6 +323,19 @@ export class RedisRoomStore implements RoomStore {
 
   async participantCount(): Promise<number> {
     return this.#client.hLen(this.#prefix + 'participants');
+  }
+
+  async topology(room: string): Promise<Topology> {
+    return (await this.#client.sIsMember(this.#prefix + 'sfu', room)) ? 'sfu' : 'mesh';
+  }
+
+  async moveToSfuAbove(room: string, limit: number): Promise<{ topology: Topology; switched: boolean }> {
+    const [topology, switched] = (await this.#run(SCRIPTS.moveToSfuAbove, room, String(limit))) as [Topology, number];
+    return { topology, switched: switched === 1 };
+  }
+
+  async sfuRoomCount(): Promise<number> {
+    return this.#client.sCard(this.#prefix + 'sfu');
   }
 
   async markOffline(id: string): Promise<boolean> {

@@ -13,7 +13,7 @@
  *   unreachable, and every process must be able to tell (to refuse signals to it).
  */
 import { randomBytes } from 'node:crypto';
-import type { ParticipantInfo } from '../src/protocol/index.js';
+import type { ParticipantInfo, Topology } from '../src/protocol/index.js';
 import { Rooms, type Joiner, type ParticipantPatch, type RoomJoinResult, type RoomLeaveResult } from './rooms.js';
 
 export type { Joiner, ParticipantPatch, RoomJoinResult, RoomLeaveResult } from './rooms.js';
@@ -83,6 +83,19 @@ export interface RoomStore {
   members(room: string): Promise<ParticipantInfo[]>;
   /** How many rooms exist, over all processes sharing the store. */
   roomCount(): Promise<number>;
+  /**
+   * How a room carries media (`TOPOLOGY=auto`): `sfu` once it moved there, else `mesh`
+   * (also for a room that does not exist). Forgotten with the room.
+   */
+  topology(room: string): Promise<Topology>;
+  /**
+   * Atomically moves a room to the SFU when it holds more than `limit` participants; a
+   * room never moves back while it lives. `switched` is true for exactly one caller, over
+   * every process: the one whose call moved it (it tells the room).
+   */
+  moveToSfuAbove(room: string, limit: number): Promise<{ topology: Topology; switched: boolean }>;
+  /** How many rooms are on the SFU, over all processes sharing the store. */
+  sfuRoomCount(): Promise<number>;
   /** How many participants are in rooms, over all processes sharing the store. */
   participantCount(): Promise<number>;
 
@@ -174,6 +187,18 @@ export class MemoryRoomStore implements RoomStore {
 
   async participantCount(): Promise<number> {
     return this.rooms.participantCount;
+  }
+
+  async topology(room: string): Promise<Topology> {
+    return this.rooms.topology(room);
+  }
+
+  async moveToSfuAbove(room: string, limit: number): Promise<{ topology: Topology; switched: boolean }> {
+    return this.rooms.moveToSfuAbove(room, limit);
+  }
+
+  async sfuRoomCount(): Promise<number> {
+    return this.rooms.sfuRoomCount;
   }
 
   async markOffline(id: string): Promise<boolean> {

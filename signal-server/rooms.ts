@@ -3,7 +3,7 @@
  * network and later swapped for a shared store.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { MediaState, ParticipantInfo } from '../src/protocol/index.js';
+import type { MediaState, ParticipantInfo, Topology } from '../src/protocol/index.js';
 
 /** A change to one participant: any media flags and, optionally, a new display name. */
 export type ParticipantPatch = Partial<MediaState> & { name?: string };
@@ -43,6 +43,8 @@ export class Rooms {
   readonly #roomByParticipant = new Map<string, string>();
   /** Participant id → the SHA-256 hash of its session key, for participants that sent one. */
   readonly #keyHashes = new Map<string, Buffer>();
+  /** Rooms that moved to the SFU (for the rest of their life). */
+  readonly #sfuRooms = new Set<string>();
 
   constructor(options: { capacity: number }) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -105,7 +107,10 @@ export class Rooms {
     const members = this.#rooms.get(room);
     const participant = members?.get(id);
     members?.delete(id);
-    if (members && members.size === 0) this.#rooms.delete(room);
+    if (members && members.size === 0) {
+      this.#rooms.delete(room);
+      this.#sfuRooms.delete(room);
+    }
     return participant ? { room, participant: copy(participant) } : undefined;
   }
 
@@ -129,6 +134,29 @@ export class Rooms {
     const room = this.#roomByParticipant.get(id);
     const participant = room === undefined ? undefined : this.#rooms.get(room)?.get(id);
     return participant ? copy(participant) : undefined;
+  }
+
+  /** How a room carries media: `sfu` once it moved there, else (and for a room that does not exist) `mesh`. */
+  topology(room: string): Topology {
+    return this.#sfuRooms.has(room) ? 'sfu' : 'mesh';
+  }
+
+  /**
+   * Moves a room to the SFU if it holds more than `limit` participants (0: as soon as it
+   * exists); a room never moves back while it lives. `switched` is true for the one call
+   * that moved it.
+   */
+  moveToSfuAbove(room: string, limit: number): { topology: Topology; switched: boolean } {
+    if (this.#sfuRooms.has(room)) return { topology: 'sfu', switched: false };
+    const size = this.#rooms.get(room)?.size ?? 0;
+    if (size === 0 || size <= limit) return { topology: 'mesh', switched: false };
+    this.#sfuRooms.add(room);
+    return { topology: 'sfu', switched: true };
+  }
+
+  /** How many rooms are on the SFU. */
+  get sfuRoomCount(): number {
+    return this.#sfuRooms.size;
   }
 
   /** The room this participant is in, if any. */

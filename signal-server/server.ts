@@ -40,7 +40,10 @@ import {
   ConnectionRateLimiter,
   DEFAULT_CONNECTION_RATE_LIMIT,
   DEFAULT_EVENT_RATE_LIMIT,
+  DEFAULT_RELAY_RATE_LIMIT,
   EventRateLimiter,
+  RelayBudget,
+  type RelayRateLimit,
   type ConnectionRateLimit,
   type EventRateLimit,
   type EventVerdict,
@@ -50,7 +53,9 @@ import { createMetrics, type SignalMetrics } from './metrics.js';
 import { participantChannel, roomChannel } from './channels.js';
 import { MemoryRoomStore, type RoomStore } from './room-store.js';
 import type { ParticipantPatch } from './rooms.js';
-import { validateJoin, validateSignal, validateUpdate } from './validate.js';
+import { createSfuEvents } from './sfu-events.js';
+import type { SfuBackend } from './sfu/types.js';
+import { validateJoin, validateRelay, validateSignal, validateUpdate } from './validate.js';
 
 /** How `createSignalServer` behaves. Every field is optional. */
 export interface SignalServerOptions {
@@ -123,6 +128,26 @@ export interface SignalServerOptions {
    * at once. Default `DEFAULT_DISCONNECT_GRACE_MS` (4000), at most 60000.
    */
   disconnectGraceMs?: number;
+  /**
+   * How rooms carry media: `mesh` (peer to peer, the default), `sfu` (every room through
+   * the SFU) or `auto` (a room moves to the SFU when a join makes it bigger than
+   * `meshLimit`, and stays there while it lives). `sfu` and `auto` need `sfu`.
+   */
+  topology?: 'mesh' | 'sfu' | 'auto';
+  /** With `auto`, the most participants a room holds as a mesh. Default 4. */
+  meshLimit?: number;
+  /**
+   * The SFU rooms (`createSfu` in sfu/index.ts, over Janus). The server owns it from then
+   * on: `close()` closes it.
+   */
+  sfu?: SfuBackend;
+  /**
+   * The `relay` budget per connection (bytes), apart from `eventRateLimit`, so that files
+   * sent through the server neither starve signaling nor flood it; beyond it a relay is
+   * answered `rate-limited`. `false` turns it off. Default `DEFAULT_RELAY_RATE_LIMIT`
+   * (2 MB/s, burst 4 MB).
+   */
+  relayRateLimit?: RelayRateLimit | false;
 }
 
 /** What the server remembers about one socket. */
@@ -133,6 +158,8 @@ export interface SignalSocketData {
   room?: string;
   /** Set when the display name came from the join token: `update` may not change it. */
   nameLocked?: boolean;
+  /** Set once the socket's room is known to be on the SFU (it never moves back). */
+  sfu?: boolean;
 }
 
 /** The typed socket.io server behind a signal server. */
@@ -191,6 +218,9 @@ export const REFUSALS = {
   signalSelf: 'a participant cannot send a signal to itself',
   internal: 'the server could not handle this message',
   rateLimited: 'too many messages: slow down',
+  notSfu: 'this room is not on the SFU: sfu-* messages are for SFU rooms',
+  needsAck: 'this message needs an acknowledgement callback',
+  relayRateLimited: 'relaying too much data: wait for the acknowledgements',
 } as const;
 
 /** Bodies of refused handshakes (HTTP 403, 429, 503). */
@@ -205,6 +235,20 @@ export const HANDSHAKE_REFUSALS = {
  * connection that never does is closed sooner.
  */
 const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * The socket.io and engine.io options of every signal server, apart from the path, the
+ * adapter, CORS and the handshake check. Exported for the load bench's bare relay
+ * (bench/bare-relay-server.ts), which runs with the same ones.
+ */
+export const ENGINE_OPTIONS = {
+  maxHttpBufferSize: LIMITS.maxFrameBytes,
+  pingInterval: PING_INTERVAL_MS,
+  pingTimeout: PING_TIMEOUT_MS,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  // The browser bundle carries its own client; no need to serve socket.io's.
+  serveClient: false,
+} as const satisfies Partial<ServerOptions>;
 
 /** How long `close()` waits for the disconnect notices to go out before closing transports. */
 const CLOSE_DRAIN_MS = 1000;
@@ -255,6 +299,14 @@ export function createSignalServer(
   const eventLimit: EventRateLimit | undefined =
     options.eventRateLimit === false ? undefined : (options.eventRateLimit ?? DEFAULT_EVENT_RATE_LIMIT);
   if (eventLimit) new EventRateLimiter(eventLimit); // throws a RangeError now for a limit that cannot work
+  const relayLimit: RelayRateLimit | undefined =
+    options.relayRateLimit === false ? undefined : (options.relayRateLimit ?? DEFAULT_RELAY_RATE_LIMIT);
+  if (relayLimit) new RelayBudget(relayLimit);
+  const topologyMode = options.topology ?? 'mesh';
+  const meshLimit = options.meshLimit ?? 4;
+  const sfu = options.sfu;
+  if (topologyMode !== 'mesh' && !sfu) throw new RangeError(`topology "${topologyMode}" needs an SFU (options.sfu)`);
+  if (!Number.isInteger(meshLimit) || meshLimit < 1) throw new RangeError(`meshLimit must be a whole number of at least 1, got ${String(meshLimit)}`);
   const connectionLimiter =
     options.connectionRateLimit === false
       ? undefined
@@ -263,12 +315,7 @@ export function createSignalServer(
   const io: SignalIo = new Server(httpServer, {
     ...(options.path === undefined ? {} : { path: options.path }),
     ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
-    maxHttpBufferSize: LIMITS.maxFrameBytes,
-    pingInterval: PING_INTERVAL_MS,
-    pingTimeout: PING_TIMEOUT_MS,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    // The browser bundle carries its own client; no need to serve socket.io's.
-    serveClient: false,
+    ...ENGINE_OPTIONS,
     cors: {
       origin: options.allowedOrigins === undefined ? true : (origin, callback) => callback(null, isAllowed(origin)),
       methods: ['GET', 'POST'],
@@ -287,12 +334,30 @@ export function createSignalServer(
       connectedSockets: () => io.engine.clientsCount,
       rooms: () => rooms.roomCount(),
       participants: () => rooms.participantCount(),
+      sfuRooms: () => (topologyMode === 'mesh' ? 0 : topologyMode === 'sfu' ? rooms.roomCount() : rooms.sfuRoomCount()),
+      ...(sfu ? { sfu: () => sfu.stats() } : {}),
     },
     {
       ...(options.metricsRegistry === undefined ? {} : { registry: options.metricsRegistry }),
       ...(options.processMetrics === undefined ? {} : { processMetrics: options.processMetrics }),
     },
   );
+
+  const sfuEvents = createSfuEvents({
+    topology: topologyMode,
+    meshLimit,
+    sfu,
+    rooms,
+    logger,
+    refuse: (socket, event, code, message, ack) => refuse(socket as SignalSocket, event, code, message, ack),
+    counted: () => metrics.relayed.inc({ event: 'sfu' }),
+    messages: REFUSALS,
+  });
+  sfu?.setCapacity(rooms.capacity);
+  sfu?.bind({
+    toParticipant: (id, event, ...args) => io.to(participantChannel(id)).emit(event, ...args),
+    toRoom: (room, event, ...args) => io.to(roomChannel(room)).emit(event, ...args),
+  });
 
   /**
    * Decides about a new connection: refused while closing, beyond the address's rate, or
@@ -455,11 +520,25 @@ export function createSignalServer(
 
     const granted = id === wantedId;
     const self = joined.participant;
+    // Decided with the join, before anyone hears of it: the joiner that makes an `auto`
+    // room too big for a mesh moves it (atomically, over every process).
+    const { topology, switched } = await sfuEvents.settleTopology(room);
     attach(socket, self.id, room, nameLocked);
     // The answer goes out before anyone hears of the newcomer, so its first signal
     // can never arrive before it knows its own id.
-    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: ice, resumed: granted });
+    ack({ ok: true, selfId: self.id, participants: joined.others, iceServers: ice, resumed: granted, topology });
     socket.to(roomChannel(room)).emit('participant-joined', self);
+    if (topology === 'sfu') sfuEvents.enter(socket, room, self.id);
+    if (switched) {
+      // Everyone already there sets up the SFU connections (and closes its mesh peers once
+      // the subscriber shows the others); this process's own members enter the SFU now.
+      socket.to(roomChannel(room)).emit('topology', { topology: 'sfu' });
+      for (const member of joined.others) {
+        const memberSocket = sockets.get(member.id);
+        if (memberSocket) sfuEvents.enter(memberSocket, room, member.id);
+      }
+      logger.info({ room, participants: joined.others.length + 1 }, 'room moved to the SFU');
+    }
     metrics.joins.inc({ resumed: String(granted) });
     logger.info({ room, participantId: self.id, resumed: granted, participants: joined.others.length + 1 }, 'joined');
   }
@@ -507,8 +586,12 @@ export function createSignalServer(
     // Its previous connection on another process, if any, is cut off there after a Redis
     // round trip; `except` spares this socket, which joins the same socket.io room now.
     io.in(participantChannel(id)).except(socket.id).disconnectSockets(true);
+    const topology = await sfuEvents.currentTopology(room);
+    // Its page starts its SFU connections over: whatever Janus held for it goes first.
+    if (topology === 'sfu') await sfuEvents.reset(room, id);
     attach(socket, id, room, nameLocked);
-    ack({ ok: true, selfId: id, participants: rejoined.others, iceServers: ice, resumed: true });
+    ack({ ok: true, selfId: id, participants: rejoined.others, iceServers: ice, resumed: true, topology });
+    if (topology === 'sfu') sfuEvents.enter(socket, room, id);
     socket.to(roomChannel(room)).emit('participant-updated', rejoined.participant);
     metrics.joins.inc({ resumed: 'true' });
     logger.info({ room, participantId: id, resumed: true, participants: rejoined.others.length + 1 }, 'joined');
@@ -566,6 +649,31 @@ export function createSignalServer(
     if (!left) return;
     if (announce) io.to(roomChannel(left.room)).emit('participant-left', { id });
     logger.info({ room: left.room, participantId: id, reason }, 'left');
+    await sfuEvents.leave(left.room, id);
+  }
+
+  /**
+   * `relay`: data for one participant of the sender's room (SFU rooms: chat, file chunks),
+   * passed on with the sender's id; the ack (once passed on) is the sender's back-pressure.
+   */
+  async function onRelay(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
+    const { participantId: senderId, room } = socket.data;
+    if (senderId === undefined || room === undefined) return refuse(socket, 'relay', 'invalid-input', REFUSALS.notJoined, ack);
+    const request = validateRelay(payload);
+    if (!request.ok) return refuse(socket, 'relay', 'invalid-input', request.reason, ack);
+    const { to, channel, data, binary, close } = request.value;
+    if (to === senderId) return refuse(socket, 'relay', 'invalid-input', REFUSALS.signalSelf, ack);
+    const [targetRoom, online] = await Promise.all([rooms.roomOf(to), rooms.isOnline(to)]);
+    if (targetRoom !== room || !online) return refuse(socket, 'relay', 'invalid-input', REFUSALS.notInRoom, ack);
+    io.to(participantChannel(to)).emit('relay', {
+      from: senderId,
+      channel,
+      ...(data === undefined ? {} : { data }),
+      ...(binary === undefined ? {} : { binary }),
+      ...(close === undefined ? {} : { close }),
+    });
+    metrics.relayed.inc({ event: 'relay' });
+    ack?.({ ok: true });
   }
 
   /**
@@ -639,7 +747,14 @@ export function createSignalServer(
    * connection's earlier events, so that they take effect in the order they were sent
    * even though each waits for the store.
    */
-  function onEvent(socket: SignalSocket, queue: EventQueue, limiter: EventRateLimiter | undefined, event: string, args: unknown[]): void {
+  function onEvent(
+    socket: SignalSocket,
+    queue: EventQueue,
+    limiter: EventRateLimiter | undefined,
+    relayBudget: RelayBudget | undefined,
+    event: string,
+    args: unknown[],
+  ): void {
     // Packets decoded before a cut-off may still arrive: nothing more is handled.
     if (!socket.connected) return;
     // socket.io appends an ack function when the client asked for one; nothing else
@@ -647,7 +762,17 @@ export function createSignalServer(
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as AckCallback) : undefined;
     const payload = args[0];
-    if (limiter) {
+    if (event === 'relay') {
+      // Relays have a byte budget of their own (see `relayRateLimit`): a file transfer
+      // neither eats the signaling budget nor gets the connection cut off.
+      if (relayBudget && !relayBudget.take(relaySize(payload))) {
+        metrics.rejections.inc({ reason: 'rate-limited' });
+        const error = { code: 'rate-limited' as const, message: REFUSALS.relayRateLimited };
+        if (ack) ack({ ok: false, error });
+        else socket.emit('rtc-error', { ...error, event: 'relay' });
+        return;
+      }
+    } else if (limiter) {
       const verdict = limiter.check();
       if (verdict !== 'allow') return onRateLimited(socket, limiter, verdict, event, ack);
     }
@@ -669,6 +794,16 @@ export function createSignalServer(
           return onUpdate(socket, payload, ack);
         case 'leave':
           return onLeave(socket, ack);
+        case 'sfu-publish':
+          return sfuEvents.onPublish(socket, payload, ack);
+        case 'sfu-answer':
+          return sfuEvents.onAnswer(socket, payload, ack);
+        case 'sfu-candidate':
+          return sfuEvents.onCandidate(socket, payload, ack);
+        case 'sfu-layer':
+          return sfuEvents.onLayer(socket, payload, ack);
+        case 'relay':
+          return onRelay(socket, payload, ack);
         default:
           return refuse(socket, printableEventName(event), 'invalid-input', REFUSALS.unknownEvent, ack);
       }
@@ -704,10 +839,11 @@ export function createSignalServer(
 
   io.on('connection', (socket) => {
     const limiter = eventLimit ? new EventRateLimiter(eventLimit) : undefined;
+    const relayBudget = relayLimit ? new RelayBudget(relayLimit) : undefined;
     const queue = new EventQueue();
     // Every event, known or not, goes through one dispatcher that trusts nothing. (socket.io
     // itself keeps a client-sent "error" event from throwing; onAny answers it as unknown.)
-    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, queue, limiter, String(event), args));
+    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, queue, limiter, relayBudget, String(event), args));
     // Queued too: a `leave` (or a join) that arrived before the connection closed is handled first.
     socket.on('disconnect', () =>
       queue.run(
@@ -749,6 +885,7 @@ export function createSignalServer(
       // With a shared store, those sent away have their grace (and the time to come back)
       // to resume elsewhere before the other processes sweep them as gone.
       await rooms.close(shared && held.length > 0 ? { lingerMs: graceMs + CLOSE_HANDOVER_MS } : {});
+      await sfu?.close().catch((error: unknown) => logger.warn({ err: error }, 'closing: could not close the SFU connections'));
     })();
     return closed;
   };
@@ -807,6 +944,12 @@ function refuseHandshake(request: IncomingMessage, status: number, message: stri
 /** A header value as it may be logged: short, without control characters. */
 function printable(value: string): string {
   return value.replace(/\p{Cc}/gu, '').slice(0, 200);
+}
+
+/** What a `relay` costs against the relay budget: the length of its data (anything else counts as empty). */
+function relaySize(payload: unknown): number {
+  const data = typeof payload === 'object' && payload !== null ? (payload as { data?: unknown }).data : undefined;
+  return typeof data === 'string' ? data.length : 0;
 }
 
 /** A participant id: 128 random bits, unguessable, unrelated to the socket id. */

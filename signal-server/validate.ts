@@ -9,8 +9,13 @@
 import {
   LIMITS,
   ROOM_PATTERN,
+  type IceCandidateInfo,
   type JoinRequest,
   type MediaState,
+  type RelayRequest,
+  type SfuCandidate,
+  type SfuLayerRequest,
+  type SfuPublishRequest,
   type SignalData,
   type SignalRequest,
 } from '../src/protocol/index.js';
@@ -209,38 +214,127 @@ function checkDescription(value: unknown): Validated<SignalData> {
 }
 
 function checkCandidate(value: unknown): Validated<SignalData> {
+  const candidate = checkIceCandidate(value, 'data.candidate');
+  return candidate.ok ? { ok: true, value: { kind: 'candidate', candidate: candidate.value } } : candidate;
+}
+
+/** An ICE candidate as `RTCIceCandidate.toJSON()` gives it, or null (the end of candidates); `name` is for messages. */
+function checkIceCandidate(value: unknown, name: string): Validated<IceCandidateInfo | null> {
   // null announces the end of candidates.
-  if (value === null) return { ok: true, value: { kind: 'candidate', candidate: null } };
+  if (value === null) return { ok: true, value: null };
   const fields = readFields(value, ['candidate', 'sdpMid', 'sdpMLineIndex', 'usernameFragment']);
-  if (!fields) return refuse('data.candidate must be an object or null');
+  if (!fields) return refuse(`${name} must be an object or null`);
 
   if (!isBoundedString(fields.candidate, LIMITS.maxCandidateLength)) {
-    return refuse(`data.candidate.candidate must be a string of at most ${LIMITS.maxCandidateLength} characters`);
+    return refuse(`${name}.candidate must be a string of at most ${LIMITS.maxCandidateLength} characters`);
   }
-  const candidate: NonNullable<Extract<SignalData, { kind: 'candidate' }>['candidate']> = {
-    candidate: fields.candidate,
-  };
+  const candidate: IceCandidateInfo = { candidate: fields.candidate };
 
   const { sdpMid, sdpMLineIndex, usernameFragment } = fields;
   if (sdpMid !== undefined) {
     if (sdpMid !== null && !isBoundedString(sdpMid, LIMITS.maxIdLength)) {
-      return refuse(`data.candidate.sdpMid must be a string of at most ${LIMITS.maxIdLength} characters, or null`);
+      return refuse(`${name}.sdpMid must be a string of at most ${LIMITS.maxIdLength} characters, or null`);
     }
     candidate.sdpMid = sdpMid;
   }
   if (sdpMLineIndex !== undefined) {
     if (sdpMLineIndex !== null && !(Number.isInteger(sdpMLineIndex) && (sdpMLineIndex as number) >= 0 && (sdpMLineIndex as number) <= 65535)) {
-      return refuse('data.candidate.sdpMLineIndex must be a whole number from 0 to 65535, or null');
+      return refuse(`${name}.sdpMLineIndex must be a whole number from 0 to 65535, or null`);
     }
     candidate.sdpMLineIndex = sdpMLineIndex as number | null;
   }
   if (usernameFragment !== undefined) {
     if (usernameFragment !== null && !isBoundedString(usernameFragment, MAX_USERNAME_FRAGMENT_LENGTH)) {
-      return refuse(`data.candidate.usernameFragment must be a string of at most ${MAX_USERNAME_FRAGMENT_LENGTH} characters, or null`);
+      return refuse(`${name}.usernameFragment must be a string of at most ${MAX_USERNAME_FRAGMENT_LENGTH} characters, or null`);
     }
     candidate.usernameFragment = usernameFragment;
   }
-  return { ok: true, value: { kind: 'candidate', candidate } };
+  return { ok: true, value: candidate };
+}
+
+/* ---------------------------------------------------------------- SFU rooms and relay */
+
+/** A non-empty SDP within `LIMITS.maxSdpLength`. */
+function checkSdp(value: unknown, name: string): Validated<string> {
+  if (typeof value !== 'string' || value === '' || value.length > LIMITS.maxSdpLength) {
+    return refuse(`${name} must be an SDP of 1 to ${LIMITS.maxSdpLength} characters`);
+  }
+  return { ok: true, value };
+}
+
+/** A media id (`a=mid:`): short, printable, no spaces. */
+function isMid(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= LIMITS.maxIdLength && /^[\x21-\x7e]+$/.test(value);
+}
+
+/** Checks an `sfu-publish` payload: the publisher connection's offer and, optionally, the screen share's mid. */
+export function validateSfuPublish(payload: unknown): Validated<SfuPublishRequest> {
+  const fields = readFields(payload, ['sdp', 'screenMid']);
+  if (!fields) return refuse('sfu-publish must be an object');
+  const sdp = checkSdp(fields.sdp, 'sdp');
+  if (!sdp.ok) return sdp;
+  const request: SfuPublishRequest = { sdp: sdp.value, screenMid: null };
+  if (fields.screenMid !== undefined && fields.screenMid !== null) {
+    if (!isMid(fields.screenMid)) return refuse(`screenMid must be a media id of at most ${LIMITS.maxIdLength} characters, or null`);
+    request.screenMid = fields.screenMid;
+  }
+  return { ok: true, value: request };
+}
+
+/** Checks an `sfu-answer` payload: the subscriber connection's answer. */
+export function validateSfuAnswer(payload: unknown): Validated<{ sdp: string }> {
+  const fields = readFields(payload, ['sdp']);
+  if (!fields) return refuse('sfu-answer must be an object');
+  const sdp = checkSdp(fields.sdp, 'sdp');
+  return sdp.ok ? { ok: true, value: { sdp: sdp.value } } : sdp;
+}
+
+/** Checks an `sfu-candidate` payload: which connection, and one ICE candidate or null. */
+export function validateSfuCandidate(payload: unknown): Validated<SfuCandidate> {
+  const fields = readFields(payload, ['target', 'candidate']);
+  if (!fields) return refuse('sfu-candidate must be an object');
+  if (fields.target !== 'publisher' && fields.target !== 'subscriber') return refuse('target must be "publisher" or "subscriber"');
+  const candidate = checkIceCandidate(fields.candidate, 'candidate');
+  if (!candidate.ok) return candidate;
+  return { ok: true, value: { target: fields.target, candidate: candidate.value } };
+}
+
+/** Checks an `sfu-layer` payload: a participant id and a simulcast layer 0..2. */
+export function validateSfuLayer(payload: unknown): Validated<SfuLayerRequest> {
+  const fields = readFields(payload, ['participant', 'layer']);
+  if (!fields) return refuse('sfu-layer must be an object');
+  if (!isParticipantId(fields.participant)) return refuse('participant must be a participant id');
+  const { layer } = fields;
+  if (layer !== 0 && layer !== 1 && layer !== 2) return refuse('layer must be 0, 1 or 2');
+  return { ok: true, value: { participant: fields.participant, layer } };
+}
+
+/** Checks a `relay` payload: a participant id, a channel name and data (text, or base64 with `binary`), or `close`. */
+export function validateRelay(payload: unknown): Validated<RelayRequest> {
+  const fields = readFields(payload, ['to', 'channel', 'data', 'binary', 'close']);
+  if (!fields) return refuse('relay must be an object');
+  const { to, channel, data, binary, close } = fields;
+  if (!isParticipantId(to)) return refuse('to must be a participant id');
+  if (typeof channel !== 'string' || channel === '' || channel.length > LIMITS.maxRelayChannelLength || /\p{Cc}/u.test(channel)) {
+    return refuse(`channel must be a name of 1 to ${LIMITS.maxRelayChannelLength} characters`);
+  }
+  const request: RelayRequest = { to, channel };
+  if (binary !== undefined && binary !== null) {
+    if (typeof binary !== 'boolean') return refuse('binary must be true or false');
+    request.binary = binary;
+  }
+  if (close !== undefined && close !== null) {
+    if (typeof close !== 'boolean') return refuse('close must be true or false');
+    request.close = close;
+  }
+  if (data !== undefined && data !== null) {
+    if (!isBoundedString(data, LIMITS.maxRelayDataLength)) return refuse(`data must be a string of at most ${LIMITS.maxRelayDataLength} characters`);
+    if (request.binary && !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) return refuse('binary data must be base64');
+    request.data = data;
+  } else if (!request.close) {
+    return refuse('relay needs data, or close');
+  }
+  return { ok: true, value: request };
 }
 
 /**

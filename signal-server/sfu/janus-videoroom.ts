@@ -62,6 +62,9 @@ export interface JanusStream {
   feed_id?: number;
   feed_mid?: string;
   feed_display?: string;
+  /** Publishers: the stream's description (`descriptions` at publish); subscriptions: the publisher stream's. */
+  description?: string;
+  feed_description?: string;
   codec?: string;
   simulcast?: boolean;
   disabled?: boolean;
@@ -436,19 +439,32 @@ export class JanusVideoRoom {
    * offer (or, when it already publishes, renegotiates: a screen share added, a track
    * removed) and returns Janus's answer.
    */
-  async publish(room: string, participantId: string, offerSdp: string, settings: RoomSettings): Promise<string> {
+  async publish(
+    room: string,
+    participantId: string,
+    offerSdp: string,
+    settings: RoomSettings,
+    options: { descriptions?: { mid: string; description: string }[] } = {},
+  ): Promise<string> {
     const state = await this.#room(room, settings);
     const participant = this.#participant(state, participantId);
     const jsep: Jsep = { type: 'offer', sdp: offerSdp };
+    // Janus keeps a description per published stream and lists it to subscribers
+    // (`feed_description`): that is how a screen share is told from a camera.
+    const descriptions = options.descriptions && options.descriptions.length > 0 ? { descriptions: options.descriptions } : {};
     let answer: Jsep | undefined;
     if (participant.publisher && participant.feed !== undefined) {
-      answer = (await participant.publisher.configure({ jsep }).catch((error) => {
+      const configured = await participant.publisher.configure({ jsep, ...descriptions }).catch((error) => {
         throw toJanusError(error, `renegotiating ${participantId}'s publisher failed`);
-      })).jsep;
+      });
+      answer = configured.jsep;
+      // The streams after the renegotiation: `subscribe` adds the new ones to subscriptions.
+      const known = state.publishers.get(participantId);
+      if (known && configured.streams) known.streams = configured.streams;
     } else {
       const handle = await this.#handle(participant, 'publisher');
       const joined = await handle
-        .joinConfigurePublisher({ room: state.id, display: participantId, audio: true, video: true, data: false, jsep })
+        .joinConfigurePublisher({ room: state.id, display: participantId, audio: true, video: true, data: false, jsep, ...descriptions })
         .catch((error) => {
           throw toJanusError(error, `publishing ${participantId} failed`);
         });
@@ -465,6 +481,16 @@ export class JanusVideoRoom {
   /** The participants publishing in a room, as far as this wrapper has seen. */
   publishers(room: string): PublisherInfo[] {
     return [...(this.#rooms.get(room)?.publishers.values() ?? [])];
+  }
+
+  /** The streams of a participant's subscriber connection, as Janus last listed them (empty when it has none). */
+  subscription(participantId: string): JanusStream[] {
+    return [...(this.#participants.get(participantId)?.subscriberStreams ?? [])];
+  }
+
+  /** The call rooms this wrapper has a VideoRoom for. */
+  rooms(): string[] {
+    return [...this.#rooms.keys()];
   }
 
   /* -------------------------------------------------------------- subscribing */
@@ -501,20 +527,40 @@ export class JanusVideoRoom {
             // When a subscribed publisher leaves, Janus renegotiates by itself (see `subscriberoffer`).
             autoupdate: true,
           })
-          .catch((error) => {
+          .catch(async (error) => {
+            // A handle whose join failed cannot be updated later ("unconfigured participant"):
+            // drop it, so the next change starts a subscription afresh.
+            if (participant.subscriber === handle) {
+              participant.subscriber = undefined;
+              participant.subscriberReady = undefined;
+              await handle.detach().catch(() => {});
+            }
             throw toJanusError(error, `subscribing ${participantId} failed`);
           });
         for (const id of adding) participant.subscribedTo.add(id);
         if (joined.streams) participant.subscriberStreams = joined.streams;
         return joined.jsep?.sdp ?? null;
       }
-      if (adding.length === 0 && dropping.length === 0) return null;
+      // Streams a subscribed publisher added since (a screen share): Janus does not add
+      // them to existing subscriptions by itself.
+      const newStreams: { feed: number; mid: string }[] = [];
+      for (const id of wanted) {
+        if (!participant.subscribedTo.has(id)) continue;
+        const publisher = state.publishers.get(id);
+        if (!publisher) continue;
+        for (const stream of publisher.streams) {
+          if (stream.disabled || (stream.type !== 'audio' && stream.type !== 'video')) continue;
+          const carried = participant.subscriberStreams.some((s) => s.feed_id === publisher.feed && s.feed_mid === stream.mid && s.active !== false);
+          if (!carried) newStreams.push({ feed: publisher.feed, mid: stream.mid });
+        }
+      }
+      if (adding.length === 0 && dropping.length === 0 && newStreams.length === 0) return null;
       const handle = await this.#handle(participant, 'subscriber');
+      const subscribe = [...adding.map((id) => ({ feed: feedOf(id) })), ...newStreams];
+      const unsubscribe = dropping.filter((id) => state.publishers.has(id)).map((id) => ({ feed: feedOf(id) }));
       const updated = await handle
-        .update({
-          subscribe: adding.map((id) => ({ feed: feedOf(id) })),
-          unsubscribe: dropping.filter((id) => state.publishers.has(id)).map((id) => ({ feed: feedOf(id) })),
-        })
+        // Janus refuses an empty list (430), so each is sent only when it has something.
+        .update({ ...(subscribe.length > 0 ? { subscribe } : {}), ...(unsubscribe.length > 0 ? { unsubscribe } : {}) })
         .catch((error) => {
           throw toJanusError(error, `updating ${participantId}'s subscription failed`);
         });

@@ -31,6 +31,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findChromium } from '../browser.mjs';
 import { freePort } from './coturn.js';
 import { startDaemon } from './daemon.js';
 
@@ -68,6 +69,38 @@ export function janusIceAddress(): string | undefined {
  * candidates instead of mDNS names (a page that never asked for the camera hides them
  * otherwise), so both ends meet on this machine's own address.
  */
+/**
+ * Why tests with a real Janus and real pages cannot run here, or false when they can.
+ * In CI (which installs everything) a missing piece throws: a failure, not a skip.
+ */
+export function janusTestsMissing(what: string): string | false {
+  const missing = !janusAvailable()
+    ? 'Janus is not installed (apt-get install janus)'
+    : !janusIceAddress()
+      ? 'no non-loopback IPv4 address for Janus ICE (see test/e2e/janus.ts)'
+      : !findChromium()
+        ? 'Chromium is not installed'
+        : false;
+  if (missing && process.env.CI) throw new Error(`${what} cannot run: ${missing}`);
+  return missing;
+}
+
+/** A room name no other test uses. */
+export function roomName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Waits until `check` returns a truthy value, polling; fails with `describe()` after `ms`. */
+export async function until<T>(check: () => T | Promise<T>, ms: number, describe: () => string): Promise<NonNullable<Awaited<T>>> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<Awaited<T>>;
+    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export const JANUS_BROWSER_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
 
 export interface RunningJanus {

@@ -7,7 +7,7 @@ import { withTimeout } from './helpers.js';
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Settings the CLI reads from the environment: removed, so the test's own environment cannot leak in. */
-const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT'];
+const SETTING_VARIABLES = ['PORT', 'HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'JANUS_API_SECRET', 'JANUS_ROOM_KEY', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT'];
 
 /** The environment without any of the server's settings, plus the given ones. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

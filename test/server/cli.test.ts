@@ -106,6 +106,15 @@ describe('rtc-signal-server command', () => {
     assert.match(unknown.stderr(), /^rtc-signal-server: unknown flag --nope/);
   });
 
+  it('refuses TOPOLOGY=sfu without JANUS_URL, and JANUS_URL without JANUS_API_SECRET, with exit 2', async (t) => {
+    const sfu = runCli(t, ['--port', '0'], cleanEnv({ TOPOLOGY: 'sfu' }));
+    assert.deepEqual(await withTimeout(sfu.exited, 'exit', 10_000), { code: 2, signal: null });
+    assert.match(sfu.stderr(), /^rtc-signal-server: TOPOLOGY=sfu needs an SFU: set JANUS_URL/);
+    const secretless = runCli(t, ['--port', '0'], cleanEnv({ JANUS_URL: 'ws://127.0.0.1:9' }));
+    assert.equal((await withTimeout(secretless.exited, 'exit', 10_000)).code, 2);
+    assert.match(secretless.stderr(), /JANUS_API_SECRET is not/);
+  });
+
   it('prints the usage for --help and exits with 0', async (t) => {
     const cli = runCli(t, ['--help']);
     assert.deepEqual(await withTimeout(cli.exited, 'exit', 10_000), { code: 0, signal: null });

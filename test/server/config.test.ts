@@ -28,6 +28,8 @@ describe('loadConfig', () => {
       topology: 'mesh',
       meshLimit: 4,
       janusUrls: undefined,
+      janusApiSecret: undefined,
+      janusRoomKey: undefined,
       logLevel: 'info',
       trustProxy: 0,
       connectionRateLimit: 100,
@@ -51,6 +53,8 @@ describe('loadConfig', () => {
       TOPOLOGY: 'auto',
       MESH_LIMIT: '3',
       JANUS_URL: 'ws://janus1:8188,wss://janus2/janus',
+      JANUS_API_SECRET: 'janus-secret',
+      JANUS_ROOM_KEY: 'room-key',
       LOG_LEVEL: 'debug',
       TRUST_PROXY: '1',
       CONNECTION_RATE_LIMIT: '500',
@@ -71,6 +75,8 @@ describe('loadConfig', () => {
       topology: 'auto',
       meshLimit: 3,
       janusUrls: ['ws://janus1:8188', 'wss://janus2/janus'],
+      janusApiSecret: 'janus-secret',
+      janusRoomKey: 'room-key',
       logLevel: 'debug',
       trustProxy: 1,
       connectionRateLimit: 500,
@@ -79,8 +85,11 @@ describe('loadConfig', () => {
 
   it('lets a flag win over its variable, in both --flag value and --flag=value forms', () => {
     const config = loadConfig(
-      ['--port', '4000', '--host=::1', '--room-capacity', '2', '--allowed-origins=https://b.example', '--topology', 'sfu', '--disconnect-grace-ms=0'],
-      { PORT: '8080', HOST: '0.0.0.0', ROOM_CAPACITY: '6', ALLOWED_ORIGINS: 'https://a.example', TOPOLOGY: 'mesh', DISCONNECT_GRACE_MS: '9000' },
+      ['--port', '4000', '--host=::1', '--room-capacity', '2', '--allowed-origins=https://b.example', '--topology', 'sfu', '--disconnect-grace-ms=0', '--janus-api-secret', 'flag-secret'],
+      {
+        PORT: '8080', HOST: '0.0.0.0', ROOM_CAPACITY: '6', ALLOWED_ORIGINS: 'https://a.example', TOPOLOGY: 'mesh', DISCONNECT_GRACE_MS: '9000',
+        JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 'env-secret',
+      },
     );
     assert.equal(config.disconnectGraceMs, 0);
     assert.equal(config.port, 4000);
@@ -88,6 +97,17 @@ describe('loadConfig', () => {
     assert.equal(config.roomCapacity, 2);
     assert.deepEqual(config.allowedOrigins, ['https://b.example']);
     assert.equal(config.topology, 'sfu');
+    assert.equal(config.janusApiSecret, 'flag-secret');
+  });
+
+  it('needs JANUS_URL for the sfu and auto topologies, and JANUS_API_SECRET with JANUS_URL', () => {
+    configError(() => loadConfig([], { TOPOLOGY: 'sfu' }), /^TOPOLOGY=sfu needs an SFU: set JANUS_URL/);
+    configError(() => loadConfig(['--topology', 'auto'], {}), /^TOPOLOGY=auto needs an SFU/);
+    configError(() => loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188' }), /^JANUS_URL is set but JANUS_API_SECRET is not/);
+    configError(() => loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: ' ' }), /JANUS_API_SECRET must not be blank/);
+    // JANUS_URL with the mesh topology is allowed (the SFU is connected, rooms stay meshes).
+    assert.equal(loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 's' }).topology, 'mesh');
+    assert.equal(loadConfig([], { TOPOLOGY: 'sfu', JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 's' }).janusRoomKey, undefined);
   });
 
   it('accepts port 0 and treats an empty variable as unset', () => {
@@ -158,7 +178,7 @@ describe('loadConfig', () => {
     assert.equal(wantsHelp(['--port', '1', '-h']), true);
     assert.equal(wantsHelp(['--port', '1']), false);
     const text = usage();
-    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--disconnect-grace-ms', 'DISCONNECT_GRACE_MS', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT', 'token --room']) {
+    for (const name of ['--port', 'PORT', '--host', '--room-capacity', 'ROOM_CAPACITY', '--disconnect-grace-ms', 'DISCONNECT_GRACE_MS', '--allowed-origins', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'TURN_TTL', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'TOPOLOGY', 'MESH_LIMIT', 'JANUS_URL', 'JANUS_API_SECRET', '--janus-room-key', 'JANUS_ROOM_KEY', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT', 'token --room']) {
       assert.ok(text.includes(name), name);
     }
   });

@@ -16,36 +16,11 @@ import Janode from 'janode';
 // @ts-ignore TS7016
 import VideoRoomPlugin from 'janode/plugins/videoroom';
 import { JanusError, JanusVideoRoom, type CandidateInit, type JanusVideoRoomEvents, type PeerTarget } from '../../signal-server/sfu/janus-videoroom.js';
-import { findChromium } from '../browser.mjs';
-import { JANUS_BROWSER_FLAGS, janusAvailable, janusIceAddress, startJanus, type RunningJanus } from '../e2e/janus.js';
+import { JANUS_BROWSER_FLAGS, janusTestsMissing, roomName, until, startJanus, type RunningJanus } from '../e2e/janus.js';
 import { launchBrowser, openPage, serveHtml } from '../e2e/harness.js';
 
 const SETTINGS = { capacity: 8 };
-const missing = !janusAvailable()
-  ? 'Janus is not installed (apt-get install janus)'
-  : !janusIceAddress()
-    ? 'no non-loopback IPv4 address for Janus ICE (see test/e2e/janus.ts)'
-    : !findChromium()
-      ? 'Chromium is not installed'
-      : false;
-// CI installs everything (.ci/run): there, a missing piece is a failure, not a skip.
-if (missing && process.env.CI) throw new Error(`the Janus tests cannot run: ${missing}`);
-
-/** A room name no other test uses. */
-function roomName(prefix: string): string {
-  return `${prefix}-${randomBytes(5).toString('hex')}`;
-}
-
-/** Waits until `check` returns a truthy value, polling; fails with `describe()` after `ms`. */
-async function until<T>(check: () => T | Promise<T>, ms: number, describe: () => string): Promise<NonNullable<Awaited<T>>> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<Awaited<T>>;
-    if (Date.now() > deadline) throw new Error(`timed out: ${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const missing = janusTestsMissing('the Janus tests');
 
 /** The addresses of the candidates in an SDP (Janus puts its own in, half-trickle). */
 function candidateAddresses(sdp: string): string[] {

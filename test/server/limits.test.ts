@@ -9,6 +9,7 @@ import {
   DEFAULT_CONNECTION_RATE_LIMIT,
   DEFAULT_EVENT_RATE_LIMIT,
   EventRateLimiter,
+  RelayBudget,
   TokenBucket,
 } from '../../signal-server/limits.js';
 import { HANDSHAKE_REFUSALS, REFUSALS } from '../../signal-server/server.js';
@@ -37,6 +38,23 @@ describe('TokenBucket', () => {
     assert.equal(bucket.tokens, 3);
     assert.equal(bucket.full, true);
     assert.throws(() => new TokenBucket(0, 1), RangeError);
+  });
+});
+
+describe('RelayBudget', () => {
+  it('spends bytes, at least the minimum per message, and refills at its byte rate', () => {
+    const clock = fakeClock();
+    const budget = new RelayBudget({ burstBytes: 10_000, bytesPerSecond: 1000, minMessageBytes: 1000 }, clock.now);
+    assert.equal(budget.take(6000), true);
+    assert.equal(budget.take(10), true); // counts as 1000
+    assert.equal(budget.take(3500), false); // 3000 left
+    assert.equal(budget.take(3000), true);
+    assert.equal(budget.take(1), false);
+    clock.advance(1000);
+    assert.equal(budget.take(1), true);
+    // A message bigger than the burst costs the whole burst, so it can still pass when full.
+    clock.advance(60_000);
+    assert.equal(budget.take(50_000), true);
   });
 });
 
@@ -175,6 +193,33 @@ describe('signal server: event rate limit', () => {
     for (let i = 0; i < 500; i++) emitRaw(ada, 'leave');
     await flush(ada);
     assert.deepEqual(errors, []);
+  });
+});
+
+describe('signal server: relay budget', () => {
+  it('keeps relays apart from the event budget, and answers rate-limited beyond the byte rate without cutting off', async (t) => {
+    const server = await startServer(t, {
+      eventRateLimit: { burst: 5, perSecond: 1, abuseThreshold: 10 },
+      relayRateLimit: { burstBytes: 100_000, bytesPerSecond: 1, minMessageBytes: 1000 },
+    });
+    const [ada, bob] = await Promise.all([connect(t, server), connect(t, server)]);
+    const adaId = (await joinOk(ada, { room: 'r', name: 'A' })).selfId;
+    const bobId = (await joinOk(bob, { room: 'r', name: 'B' })).selfId;
+    const relays = collect(bob, 'relay');
+    const chunk = 'A'.repeat(20_000);
+    // 20 small relays: far beyond the event budget (5), well within the byte budget.
+    for (let i = 0; i < 20; i++) assert.deepEqual(await emitWithAck(ada, 'relay', { to: bobId, channel: 'chat', data: `m${i}` }), { ok: true });
+    // 80 000 bytes left: four chunks pass, the fifth is refused, the connection stays.
+    for (let i = 0; i < 4; i++) assert.deepEqual(await emitWithAck(ada, 'relay', { to: bobId, channel: 'f', data: chunk, binary: true }), { ok: true });
+    assert.deepEqual(await emitWithAck(ada, 'relay', { to: bobId, channel: 'f', data: chunk, binary: true }), {
+      ok: false, error: { code: 'rate-limited', message: REFUSALS.relayRateLimited },
+    });
+    assert.ok(ada.connected);
+    // Signaling still has its whole budget.
+    assert.deepEqual(await emitWithAck(ada, 'update', { microphone: true }), { ok: true });
+    await flush(bob);
+    assert.equal(relays.length, 24);
+    assert.deepEqual(relays[0], { from: adaId, channel: 'chat', data: 'm0' });
   });
 });
 

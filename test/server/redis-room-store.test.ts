@@ -227,6 +227,24 @@ const cases: Case[] = [
     assert.equal(await rooms.roomOf('x:y'), 'a:b');
   }],
 
+  ['moves a room to the SFU once above the limit, exactly once for concurrent callers, and forgets it with the room', async (make) => {
+    const rooms = await make();
+    for (const id of ['p1', 'p2', 'p3']) await rooms.join('a', person(id));
+    assert.deepEqual(await rooms.moveToSfuAbove('a', 3), { topology: 'mesh', switched: false });
+    assert.equal(await rooms.topology('a'), 'mesh');
+    await rooms.join('a', person('p4'));
+    const results = await Promise.all([rooms.moveToSfuAbove('a', 3), rooms.moveToSfuAbove('a', 3), rooms.moveToSfuAbove('a', 3)]);
+    assert.deepEqual(results.map((r) => r.topology), ['sfu', 'sfu', 'sfu']);
+    assert.equal(results.filter((r) => r.switched).length, 1, 'one caller moved it');
+    assert.equal(await rooms.topology('a'), 'sfu');
+    assert.equal(await rooms.topology('b'), 'mesh');
+    assert.equal(await rooms.sfuRoomCount(), 1);
+    for (const id of ['p1', 'p2', 'p3']) await rooms.leave(id);
+    assert.equal(await rooms.topology('a'), 'sfu', 'never back while it lives');
+    await rooms.leave('p4');
+    assert.equal(await rooms.topology('a'), 'mesh', 'forgotten with the room');
+    assert.equal(await rooms.sfuRoomCount(), 0);
+  }],
   ['rejects a capacity that is not a positive integer', async (make) => {
     await assert.rejects(make(0), RangeError);
     await assert.rejects(make(2.5), RangeError);

@@ -145,6 +145,26 @@ describe('Rooms', () => {
     assert.deepEqual(rooms.members('toString'), []);
   });
 
+  it('moves a room to the SFU once it holds more than the limit, for the rest of its life', () => {
+    const rooms = new Rooms({ capacity: 8 });
+    assert.deepEqual(rooms.moveToSfuAbove('a', 2), { topology: 'mesh', switched: false }, 'no such room');
+    rooms.join('a', person('p1'));
+    rooms.join('a', person('p2'));
+    assert.deepEqual(rooms.moveToSfuAbove('a', 2), { topology: 'mesh', switched: false });
+    rooms.join('a', person('p3'));
+    assert.deepEqual(rooms.moveToSfuAbove('a', 2), { topology: 'sfu', switched: true });
+    assert.deepEqual(rooms.moveToSfuAbove('a', 2), { topology: 'sfu', switched: false }, 'switched once only');
+    rooms.leave('p3');
+    rooms.leave('p2');
+    assert.equal(rooms.topology('a'), 'sfu', 'never back while it lives');
+    assert.equal(rooms.sfuRoomCount, 1);
+    rooms.leave('p1');
+    assert.equal(rooms.topology('a'), 'mesh', 'forgotten with the room');
+    assert.equal(rooms.sfuRoomCount, 0);
+    rooms.join('b', person('p4'));
+    assert.deepEqual(rooms.moveToSfuAbove('b', 0), { topology: 'sfu', switched: true });
+  });
+
   it('rejects a capacity that is not a positive integer', () => {
     assert.throws(() => new Rooms({ capacity: 0 }), RangeError);
     assert.throws(() => new Rooms({ capacity: 2.5 }), RangeError);

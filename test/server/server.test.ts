@@ -44,6 +44,7 @@ describe('signal server: joining and leaving', () => {
       ],
       iceServers,
       resumed: false,
+      topology: 'mesh',
     });
     assert.deepEqual(await joinedEvent, {
       id: second.selfId, name: 'Bob', microphone: false, camera: true, screenSharing: false, screenStreamId: null, recording: false,

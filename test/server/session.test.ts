@@ -218,7 +218,7 @@ describe('signal server: resuming a session', () => {
     assert.equal(second.url, first.url);
     const [ada2, bob2, carol, mallory] = await Promise.all([connect(t, second), connect(t, second), connect(t, second), connect(t, second)]);
     const adaBack = await joinOk(ada2, { room: 'r', name: 'Ada', session: { key: adaKey, id: adaId } });
-    assert.deepEqual(adaBack, { ok: true, selfId: adaId, participants: [], iceServers: [], resumed: true });
+    assert.deepEqual(adaBack, { ok: true, selfId: adaId, participants: [], iceServers: [], resumed: true, topology: 'mesh' });
 
     const bobJoined = nextEvent(ada2, 'participant-joined');
     const bobBack = await joinOk(bob2, { room: 'r', name: 'Bob', session: { key: bobKey, id: bobId } });

@@ -5,6 +5,11 @@ import {
   cleanDisplayName,
   DEFAULT_DISPLAY_NAME,
   validateJoin,
+  validateRelay,
+  validateSfuAnswer,
+  validateSfuCandidate,
+  validateSfuLayer,
+  validateSfuPublish,
   validateSignal,
   validateUpdate,
   type Validated,
@@ -267,5 +272,67 @@ describe('validateUpdate', () => {
 
   it('refuses payloads that are not plain objects', () => {
     for (const payload of NOT_OBJECTS) assertRefused(validateUpdate(payload));
+  });
+});
+
+describe('SFU messages', () => {
+  it('accepts an sfu-publish with an optional screen mid, dropping the rest', () => {
+    assert.deepEqual(validateSfuPublish({ sdp: 'v=0\r\n', extra: 1 }), { ok: true, value: { sdp: 'v=0\r\n', screenMid: null } });
+    assert.deepEqual(validateSfuPublish({ sdp: 'v=0', screenMid: '2' }), { ok: true, value: { sdp: 'v=0', screenMid: '2' } });
+    assert.deepEqual(validateSfuPublish({ sdp: 'v=0', screenMid: null }), { ok: true, value: { sdp: 'v=0', screenMid: null } });
+    assertRefused(validateSfuPublish({ sdp: '' }));
+    assertRefused(validateSfuPublish({ sdp: 5 }));
+    assertRefused(validateSfuPublish({ sdp: 'x'.repeat(LIMITS.maxSdpLength + 1) }));
+    assert.equal(validateSfuPublish({ sdp: 'x'.repeat(LIMITS.maxSdpLength) }).ok, true);
+    assertRefused(validateSfuPublish({ sdp: 'v=0', screenMid: 'a b' }));
+    assertRefused(validateSfuPublish({ sdp: 'v=0', screenMid: 'x'.repeat(LIMITS.maxIdLength + 1) }));
+    for (const payload of NOT_OBJECTS) assertRefused(validateSfuPublish(payload));
+  });
+
+  it('checks sfu-answer, sfu-candidate and sfu-layer', () => {
+    assert.deepEqual(validateSfuAnswer({ sdp: 'v=0', x: 1 }), { ok: true, value: { sdp: 'v=0' } });
+    assertRefused(validateSfuAnswer({}));
+    assert.deepEqual(validateSfuCandidate({ target: 'publisher', candidate: null }), { ok: true, value: { target: 'publisher', candidate: null } });
+    assert.deepEqual(validateSfuCandidate({ target: 'subscriber', candidate: { candidate: 'candidate:1 1 udp 1 10.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0, junk: 1 } }), {
+      ok: true,
+      value: { target: 'subscriber', candidate: { candidate: 'candidate:1 1 udp 1 10.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 } },
+    });
+    assertRefused(validateSfuCandidate({ target: 'both', candidate: null }));
+    assertRefused(validateSfuCandidate({ target: 'publisher' }));
+    assertRefused(validateSfuCandidate({ target: 'publisher', candidate: { candidate: 'x'.repeat(LIMITS.maxCandidateLength + 1) } }));
+    assert.deepEqual(validateSfuLayer({ participant: 'abc_-1', layer: 2 }), { ok: true, value: { participant: 'abc_-1', layer: 2 } });
+    for (const layer of [-1, 3, 1.5, '1', null]) assertRefused(validateSfuLayer({ participant: 'abc', layer }));
+    assertRefused(validateSfuLayer({ participant: 'a/b', layer: 0 }));
+    for (const payload of NOT_OBJECTS) {
+      assertRefused(validateSfuAnswer(payload));
+      assertRefused(validateSfuCandidate(payload));
+      assertRefused(validateSfuLayer(payload));
+    }
+  });
+});
+
+describe('validateRelay', () => {
+  it('accepts text, base64 binary and close, dropping unknown fields', () => {
+    assert.deepEqual(validateRelay({ to: 'p1', channel: 'chat', data: 'hi', from: 'forged' }), { ok: true, value: { to: 'p1', channel: 'chat', data: 'hi' } });
+    assert.deepEqual(validateRelay({ to: 'p1', channel: 'file-1', data: 'AAEC', binary: true }), {
+      ok: true,
+      value: { to: 'p1', channel: 'file-1', data: 'AAEC', binary: true },
+    });
+    assert.deepEqual(validateRelay({ to: 'p1', channel: 'file-1', close: true }), { ok: true, value: { to: 'p1', channel: 'file-1', close: true } });
+    assert.equal(validateRelay({ to: 'p1', channel: 'c', data: 'x'.repeat(LIMITS.maxRelayDataLength) }).ok, true);
+  });
+
+  it('refuses bad targets, channels, data and flags', () => {
+    assertRefused(validateRelay({ to: '', channel: 'c', data: 'x' }));
+    assertRefused(validateRelay({ to: 'p1', channel: '', data: 'x' }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'x'.repeat(LIMITS.maxRelayChannelLength + 1), data: 'x' }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'a\u0000b', data: 'x' }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c' }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c', data: 'x'.repeat(LIMITS.maxRelayDataLength + 1) }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c', data: 5 }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c', data: '@@', binary: true }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c', data: 'x', binary: 'yes' }));
+    assertRefused(validateRelay({ to: 'p1', channel: 'c', close: 1 }));
+    for (const payload of NOT_OBJECTS) assertRefused(validateRelay(payload));
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * The signal server's side of rooms on the SFU: which topology a room has (and the join
+ * that moves an `auto` room), and the `sfu-*` events, checked (validate.ts) and handed to
+ * the `SfuBackend`. Kept apart from server.ts, which only wires these in; nothing here
+ * loads janode (the backend is handed in, made by sfu/index.ts when `JANUS_URL` is set).
+ */
+import type { ErrorCode, Topology } from '../src/protocol/index.js';
+import type { Logger } from './logger.js';
+import type { RoomStore } from './room-store.js';
+import { SfuRequestError, type SfuBackend } from './sfu/types.js';
+import { validateSfuAnswer, validateSfuCandidate, validateSfuLayer, validateSfuPublish } from './validate.js';
+
+/** What these handlers need of a socket: the server's per-socket data. */
+export interface SfuSocket {
+  data: { participantId?: string; room?: string; sfu?: boolean };
+}
+
+/** An acknowledgement callback as socket.io hands it over. */
+type AckCallback = (answer: unknown) => void;
+
+export interface SfuEventsOptions {
+  topology: 'mesh' | 'sfu' | 'auto';
+  meshLimit: number;
+  sfu: SfuBackend | undefined;
+  rooms: RoomStore;
+  logger: Logger;
+  /** Answers a refusal as the server does (ack, or `rtc-error`), counting it. */
+  refuse: (socket: SfuSocket, event: string, code: ErrorCode, message: string, ack?: AckCallback) => void;
+  /** Counts an SFU message passed on (metrics). */
+  counted: () => void;
+  messages: { notJoined: string; notSfu: string; needsAck: string; notInRoom: string };
+}
+
+/** The SFU side of a signal server: see the file comment. */
+export interface SfuEvents {
+  /** How a room carries media now, for a resume or a message (never moves it). */
+  currentTopology(room: string): Promise<Topology>;
+  /** After a join: the room's topology, moved to the SFU if the join made it too big for a mesh. */
+  settleTopology(room: string): Promise<{ topology: Topology; switched: boolean }>;
+  /** The socket's participant is in an SFU room: it gets subscribed to everyone publishing there. */
+  enter(socket: SfuSocket, room: string, id: string): void;
+  /** A participant left: it leaves Janus too, and the VideoRoom goes with the room's last one. Never rejects. */
+  leave(room: string, id: string): Promise<void>;
+  /** A resumed participant starts its SFU connections over: whatever Janus held for it goes. Never rejects. */
+  reset(room: string, id: string): Promise<void>;
+  onPublish(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
+  onAnswer(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
+  onCandidate(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
+  onLayer(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
+}
+
+export function createSfuEvents(options: SfuEventsOptions): SfuEvents {
+  const { topology: mode, meshLimit, sfu, rooms, logger, refuse, counted, messages } = options;
+
+  const currentTopology = async (room: string): Promise<Topology> => (mode === 'auto' ? rooms.topology(room) : mode);
+
+  const enter = (socket: SfuSocket, room: string, id: string): void => {
+    socket.data.sfu = true;
+    sfu?.enter(room, id).catch((error: unknown) => logger.warn({ err: error, room, participantId: id }, 'SFU: could not enter a participant'));
+  };
+
+  /**
+   * The sender of an `sfu-*` message, if it may send one: joined, in a room on the SFU.
+   * Otherwise the message is refused (`invalid-input`) and undefined answered.
+   */
+  async function sender(socket: SfuSocket, event: string, ack: AckCallback | undefined): Promise<{ id: string; room: string } | undefined> {
+    const { participantId: id, room } = socket.data;
+    if (id === undefined || room === undefined) {
+      refuse(socket, event, 'invalid-input', messages.notJoined, ack);
+      return undefined;
+    }
+    if (!socket.data.sfu) {
+      if (!sfu || (await currentTopology(room)) !== 'sfu') {
+        refuse(socket, event, 'invalid-input', messages.notSfu, ack);
+        return undefined;
+      }
+      // Its room moved on another process: it enters here, on its first SFU message.
+      socket.data.sfu = true;
+      await sfu.enter(room, id);
+    }
+    return { id, room };
+  }
+
+  /** Answers an SFU request that failed: a request that cannot be right, or Janus trouble. */
+  function failed(socket: SfuSocket, event: string, error: unknown, ack: AckCallback | undefined): void {
+    if (!(error instanceof SfuRequestError)) throw error;
+    refuse(socket, event, error.code, error.message, ack);
+  }
+
+  return {
+    currentTopology,
+    async settleTopology(room) {
+      if (mode !== 'auto') return { topology: mode, switched: false };
+      return rooms.moveToSfuAbove(room, meshLimit);
+    },
+    enter,
+    async leave(room, id) {
+      if (!sfu) return;
+      try {
+        const empty = (await rooms.members(room)).length === 0;
+        await sfu.leave(room, id, empty);
+      } catch (error) {
+        logger.warn({ err: error, room, participantId: id }, 'SFU: could not take a participant out');
+      }
+    },
+    async reset(room, id) {
+      await sfu?.leave(room, id, false).catch((error: unknown) => logger.warn({ err: error, participantId: id }, 'SFU: could not reset a resumed participant'));
+    },
+
+    async onPublish(socket, payload, ack) {
+      if (!ack) return refuse(socket, 'sfu-publish', 'invalid-input', messages.needsAck);
+      const request = validateSfuPublish(payload);
+      if (!request.ok) return refuse(socket, 'sfu-publish', 'invalid-input', request.reason, ack);
+      const from = await sender(socket, 'sfu-publish', ack);
+      if (!from || !sfu) return;
+      try {
+        const sdp = await sfu.publish(from.room, from.id, request.value.sdp, request.value.screenMid ?? null);
+        ack({ ok: true, sdp });
+        counted();
+      } catch (error) {
+        failed(socket, 'sfu-publish', error, ack);
+      }
+    },
+
+    async onAnswer(socket, payload, ack) {
+      const request = validateSfuAnswer(payload);
+      if (!request.ok) return refuse(socket, 'sfu-answer', 'invalid-input', request.reason, ack);
+      const from = await sender(socket, 'sfu-answer', ack);
+      if (!from || !sfu) return;
+      try {
+        await sfu.answer(from.room, from.id, request.value.sdp);
+        ack?.({ ok: true });
+        counted();
+      } catch (error) {
+        failed(socket, 'sfu-answer', error, ack);
+      }
+    },
+
+    async onCandidate(socket, payload, ack) {
+      const request = validateSfuCandidate(payload);
+      if (!request.ok) return refuse(socket, 'sfu-candidate', 'invalid-input', request.reason, ack);
+      const from = await sender(socket, 'sfu-candidate', ack);
+      if (!from || !sfu) return;
+      try {
+        await sfu.candidate(from.room, from.id, request.value.target, request.value.candidate);
+        ack?.({ ok: true });
+      } catch (error) {
+        failed(socket, 'sfu-candidate', error, ack);
+      }
+    },
+
+    async onLayer(socket, payload, ack) {
+      const request = validateSfuLayer(payload);
+      if (!request.ok) return refuse(socket, 'sfu-layer', 'invalid-input', request.reason, ack);
+      const from = await sender(socket, 'sfu-layer', ack);
+      if (!from || !sfu) return;
+      const { participant, layer } = request.value;
+      if (participant === from.id || (await rooms.roomOf(participant)) !== from.room) {
+        return refuse(socket, 'sfu-layer', 'invalid-input', messages.notInRoom, ack);
+      }
+      try {
+        await sfu.layer(from.room, from.id, participant, layer);
+        ack?.({ ok: true });
+      } catch (error) {
+        failed(socket, 'sfu-layer', error, ack);
+      }
+    },
+  };
+}
