@@ -46,6 +46,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DISCONNECT_GRACE_MS } from '../signal-server/config.js';
 import { DEFAULT_EVENT_RATE_LIMIT } from '../signal-server/limits.js';
 import type { Answer, Command } from './load-client.js';
+import { printTable, type Row } from './table.js';
 
 /**
  * `ours`: the signal server's CLI. `bare`: a bare socket.io relay (the baseline). `ws`: the
@@ -135,16 +136,6 @@ export interface ServerResult {
 export interface ServerLoadResult {
   options: { clients: number[]; generators: number; maxP99Ms: number; warmupMs: number; measureMs: number; roomSize: number; sdpBytes: number };
   servers: ServerResult[];
-}
-
-/** What `Row` in bench/run.ts holds. */
-export interface ServerLoadRow {
-  figure: string;
-  ours: string;
-  baseline: string;
-  ratio: number | null;
-  target: string;
-  pass: boolean | null;
 }
 
 /** Targets from the "npm run bench" issue (PeerJS's level): at 10,000 clients. */
@@ -598,10 +589,10 @@ const latency = (level: LevelResult): string =>
 const countLabel = (n: number): string => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 /** Table rows (bench/run.ts's `Row`): per client count, RSS per client, highest rate, latencies at it. */
-export function serverLoadRows(result: ServerLoadResult): ServerLoadRow[] {
+export function serverLoadRows(result: ServerLoadResult): Row[] {
   const ours = result.servers.find((s) => s.name === 'ours');
   const bare = result.servers.find((s) => s.name === 'bare');
-  const rows: ServerLoadRow[] = [];
+  const rows: Row[] = [];
   for (const clients of result.options.clients) {
     const o = ours?.levels.find((l) => l.clients === clients);
     const b = bare?.levels.find((l) => l.clients === clients);
@@ -652,16 +643,6 @@ export function serverLoadRows(result: ServerLoadResult): ServerLoadRow[] {
     });
   }
   return rows;
-}
-
-function printTable(rows: ServerLoadRow[]): void {
-  const cells = rows.map((r) => [r.figure, r.ours, r.baseline, r.ratio === null ? '-' : r.ratio.toFixed(2), r.target, r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL']);
-  const header = ['figure', 'ours', 'baseline', 'ratio', 'target', 'result'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const c of cells) console.log(line(c));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
