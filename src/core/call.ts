@@ -23,6 +23,7 @@ import {
 import { captureScreen } from './media/screen.js';
 import type { ConnectionStats } from './peer/quality.js';
 import { RemotePeer, type LocalMedia } from './peer/remote-peer.js';
+import { FULL_CAMERA, LOWER_CAMERA_FROM, cameraEncodingFor, type CameraEncoding } from './peer/send-budget.js';
 import { SignalingClient } from './signaling/signaling-client.js';
 
 export interface CallOptions {
@@ -48,6 +49,13 @@ export interface CallOptions {
   camera?: boolean;
   /** Largest file this device accepts or sends, in bytes. Default 1 GiB. */
   maxFileSize?: number;
+  /**
+   * From this many participants (you included) the camera video you send each peer is
+   * lowered (half the width and height and 250 kbit/s; a quarter and 150 kbit/s from two
+   * more people on) so a full mesh stays smooth; back to full quality below it. Default 4;
+   * `Infinity` never lowers it.
+   */
+  lowerVideoFrom?: number;
 }
 
 export type LeaveReason = 'user' | 'kicked' | 'error';
@@ -137,6 +145,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
   readonly #departed = new Map<string, string | null>();
   #statsTimer: ReturnType<typeof setInterval> | undefined;
   #watchingDevices = false;
+  /** How every peer gets our camera now: lowered in a big mesh (see send-budget.ts). */
+  #cameraEncoding: CameraEncoding = FULL_CAMERA;
 
   readonly #files: FileSharing;
 
@@ -650,6 +660,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
         iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
       },
       local: this.#localMedia(),
+      cameraEncoding: this.#cameraEncoding,
       send: (data) => this.#signaling?.signal(id, data),
       onChange: () => this.#publishParticipants(),
       onChat: (wire) => this.#receiveChat(id, wire),
@@ -696,12 +707,22 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#departed.clear();
     this.#closePeers();
     this.#participants.clear();
+    this.#cameraEncoding = FULL_CAMERA;
     this.#signaling?.close();
     this.#signaling = null;
     this.#write({ selfId: null, participants: [], activeSpeaker: null });
   }
 
+  /** Our camera is encoded once per peer: from 4 people on, send every peer a lighter stream. */
+  #updateSendBudget(): void {
+    const encoding = cameraEncodingFor(this.#participants.size + 1, this.options.lowerVideoFrom ?? LOWER_CAMERA_FROM);
+    if (encoding === this.#cameraEncoding) return;
+    this.#cameraEncoding = encoding;
+    for (const peer of this.#peers.values()) void peer.setCameraEncoding(encoding);
+  }
+
   #publishParticipants(): void {
+    this.#updateSendBudget();
     const participants = [...this.#participants.values()].map((info): ParticipantSnapshot => {
       const peer = this.#peers.get(info.id);
       return {

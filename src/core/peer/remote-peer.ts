@@ -3,6 +3,7 @@ import { toConnectionState, type ConnectionState } from '../call-state.js';
 import { CHAT_CHANNEL_ID, CHAT_CHANNEL_LABEL, decodeChat, encodeChat, type ChatWire } from '../data/chat.js';
 import { Negotiator } from './negotiator.js';
 import { compareSamples, sampleStats, type ConnectionStats, type StatsSample } from './quality.js';
+import { CameraSendBudget, type CameraEncoding } from './send-budget.js';
 
 export interface LocalMedia {
   /** The stream whose id remote peers group our camera and microphone under. */
@@ -20,6 +21,8 @@ export interface RemotePeerOptions {
   initiator: boolean;
   configuration: RTCConfiguration;
   local: LocalMedia;
+  /** How to send our camera to this peer (lowered in a big mesh). Default: full quality. */
+  cameraEncoding?: CameraEncoding;
   send: (data: SignalData) => void;
   /** Called whenever something a view shows about this peer changed. */
   onChange: () => void;
@@ -58,11 +61,13 @@ export class RemotePeer {
   #pendingChat: ChatWire[] = [];
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  readonly #cameraBudget: CameraSendBudget;
 
   constructor(options: RemotePeerOptions) {
     this.id = options.id;
     this.#options = options;
     this.#local = options.local;
+    this.#cameraBudget = new CameraSendBudget(() => this.#cameraTransceivers()[1]?.sender, options.cameraEncoding);
     this.pc = new RTCPeerConnection(options.configuration);
     this.negotiator = new Negotiator(this.pc, {
       polite: options.polite,
@@ -73,6 +78,7 @@ export class RemotePeer {
     this.pc.addEventListener('track', this.#onTrack);
     this.pc.addEventListener('connectionstatechange', this.#onConnectionStateChange);
     this.pc.addEventListener('datachannel', this.#onDataChannel);
+    this.pc.addEventListener('signalingstatechange', this.#onSignalingStateChange);
     if (options.initiator) this.#addTransceivers();
     // Both sides create it with the same id: no extra round trip to open it.
     this.#chat = this.pc.createDataChannel(CHAT_CHANNEL_LABEL, { negotiated: true, id: CHAT_CHANNEL_ID, ordered: true });
@@ -124,8 +130,25 @@ export class RemotePeer {
     if (this.#mediaAttached) {
       const [audio, video] = this.#cameraTransceivers();
       await Promise.all([audio?.sender.replaceTrack(local.audio), video?.sender.replaceTrack(local.video)]);
+      // replaceTrack keeps the sender's parameters; this only checks (and mends) that.
+      if (video) void this.#cameraBudget.apply();
     }
     await this.#applyScreen(local.screen);
+  }
+
+  /**
+   * Lowers (or restores) the camera stream we send this peer, with `setParameters`: no
+   * renegotiation. Kept through camera switches; retried after each negotiation when the
+   * sender is not there yet or refused while one was in flight.
+   */
+  setCameraEncoding(encoding: CameraEncoding): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    return this.#cameraBudget.set(encoding);
+  }
+
+  /** What `setCameraEncoding` last asked for. */
+  get cameraEncoding(): CameraEncoding {
+    return this.#cameraBudget.wanted;
   }
 
   /** Reads statistics once; the quality and the audio level come from the change since the last call. */
@@ -152,6 +175,7 @@ export class RemotePeer {
     this.pc.removeEventListener('track', this.#onTrack);
     this.pc.removeEventListener('connectionstatechange', this.#onConnectionStateChange);
     this.pc.removeEventListener('datachannel', this.#onDataChannel);
+    this.pc.removeEventListener('signalingstatechange', this.#onSignalingStateChange);
     this.#chat.removeEventListener('message', this.#onChatMessage);
     this.#chat.removeEventListener('open', this.#onChatOpen);
     this.#chat.close();
@@ -164,6 +188,7 @@ export class RemotePeer {
     this.pc.addTransceiver(audio ?? 'audio', { direction: 'sendrecv', streams: [stream] });
     this.pc.addTransceiver(video ?? 'video', { direction: 'sendrecv', streams: [stream] });
     this.#mediaAttached = true;
+    void this.#cameraBudget.apply();
   }
 
   /** The answering side: put our tracks on the camera transceivers the remote offer created. */
@@ -178,6 +203,8 @@ export class RemotePeer {
       if (track) void transceiver.sender.replaceTrack(track);
     }
     this.#mediaAttached = Boolean(audio || video);
+    // A new peer starts at the call's current setting; the first frames already go out lowered.
+    if (video) void this.#cameraBudget.apply();
     if (this.#mediaAttached && this.#local.screen) void this.#applyScreen(this.#local.screen);
   }
 
@@ -233,6 +260,14 @@ export class RemotePeer {
     if (next === this.#connectionState) return;
     this.#connectionState = next;
     this.#options.onChange();
+  };
+
+  /**
+   * After each negotiation: the answering side's camera sender exists only once the first
+   * offer arrived, and a `setParameters` that raced a negotiation was refused; try again.
+   */
+  readonly #onSignalingStateChange = (): void => {
+    if (this.pc.signalingState === 'stable' && !this.#closed) void this.#cameraBudget.apply();
   };
 
   readonly #onChatOpen = (): void => {
