@@ -5,7 +5,10 @@
 
 /** The goal for `dist/rtc-elements.min.js` (everything, self-contained). Not met yet. */
 export const BUNDLE_TARGET_GZIP = 30 * 1024;
-/** CI fails above this: 37.9 KiB measured on 2026-11-26. Lower it as bytes are cut. */
-export const BUNDLE_CEILING_GZIP = 39 * 1024;
-/** CI fails above this for `rtc-elements/core` alone: 13.8 KiB measured on 2026-11-26. */
-export const CORE_CEILING_GZIP = 15 * 1024;
+/**
+ * CI fails above this: 42.1 KiB measured on 2026-11-26 (37.9 before the SFU session and
+ * the relay channel came in). Lower it as bytes are cut.
+ */
+export const BUNDLE_CEILING_GZIP = 43 * 1024;
+/** CI fails above this for `rtc-elements/core` alone: 17.6 KiB measured on 2026-11-26. */
+export const CORE_CEILING_GZIP = 18.5 * 1024;

@@ -1,4 +1,4 @@
-import type { IceServerInfo, ParticipantInfo, RelayedSignal } from '../protocol/index.js';
+import type { IceServerInfo, ParticipantInfo, RelayedSignal, Topology } from '../protocol/index.js';
 import {
   INITIAL_SNAPSHOT,
   assertTransition,
@@ -7,8 +7,9 @@ import {
   type CallState,
   type ParticipantSnapshot,
 } from './call-state.js';
-import { normalizeChatText, type ChatMessage, type ChatWire } from './data/chat.js';
-import { DEFAULT_MAX_FILE_SIZE, FileSharing } from './data/file-sharing.js';
+import { decodeChat, encodeChat, normalizeChatText, type ChatMessage, type ChatWire } from './data/chat.js';
+import { DEFAULT_MAX_FILE_SIZE, FileSharing, type FilePeer } from './data/file-sharing.js';
+import { FILE_CHANNEL_LABEL } from './data/file-transfer.js';
 
 export { DEFAULT_MAX_FILE_SIZE };
 import { RtcError } from './errors.js';
@@ -24,6 +25,8 @@ import { captureScreen } from './media/screen.js';
 import type { ConnectionStats } from './peer/quality.js';
 import { RemotePeer, type LocalMedia } from './peer/remote-peer.js';
 import { FULL_CAMERA, LOWER_CAMERA_FROM, cameraEncodingFor, type CameraEncoding } from './peer/send-budget.js';
+import { RelayLinks, type RelayChannel } from './sfu/relay-channel.js';
+import { SfuSession, type SfuLayer } from './sfu/sfu-session.js';
 import { SignalingClient } from './signaling/signaling-client.js';
 
 export interface CallOptions {
@@ -99,6 +102,12 @@ const STATS_INTERVAL_MS = 1000;
 const SPEAKING_LEVEL = 0.02;
 /** After the server comes back, how long peers it does not list yet may take to rejoin. */
 const REJOIN_GRACE_MS = 15000;
+/**
+ * Moving to the SFU, a mesh peer is closed as soon as that participant's media arrives
+ * through the SFU; one who sends nothing (no camera, no microphone) never does, so its
+ * mesh peer is closed after this long anyway.
+ */
+const MESH_HANDOVER_MAX_MS = 30000;
 
 
 /**
@@ -147,6 +156,16 @@ export class Call extends TypedEventTarget<CallEventMap> {
   #watchingDevices = false;
   /** How every peer gets our camera now: lowered in a big mesh (see send-budget.ts). */
   #cameraEncoding: CameraEncoding = FULL_CAMERA;
+  /** How the room carries media: `sfu` from the join answer or a `topology` event on. */
+  #topology: Topology = 'mesh';
+  /** SFU rooms: our publisher and subscriber connections (sfu/sfu-session.ts). */
+  #sfu: SfuSession | null = null;
+  /** Closes the mesh peers the SFU never took over (see MESH_HANDOVER_MAX_MS). */
+  #handoverTimer: ReturnType<typeof setTimeout> | undefined;
+  /** SFU rooms: chat and file channels through the server (sfu/relay-channel.ts). */
+  #relay: RelayLinks | null = null;
+  /** The width each tile shows a participant at, in device pixels, by tile: picks the simulcast layer. */
+  readonly #tileWidths = new Map<string, Map<object, number>>();
 
   readonly #files: FileSharing;
 
@@ -298,7 +317,9 @@ export class Call extends TypedEventTarget<CallEventMap> {
    */
   sendChat(text: string): ChatMessage {
     const wire: ChatWire = { id: randomId(12), text: normalizeChatText(text), sentAt: Date.now() };
-    for (const peer of this.#peers.values()) peer.sendChat(wire);
+    // One path per room, so nobody gets a message twice while the room moves to the SFU.
+    if (this.#topology === 'sfu') for (const id of this.#participants.keys()) this.#relayLinks().chat(id).send(encodeChat(wire));
+    else for (const peer of this.#peers.values()) peer.sendChat(wire);
     const message = Object.freeze({
       ...wire,
       from: this.#snapshot.selfId ?? '',
@@ -315,7 +336,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
    * every receiver has it (a receiver who leaves meanwhile only ends its own part).
    */
   sendFile(file: Blob & { name?: string }, options: SendFileOptions = {}): Promise<void> {
-    const peers = [...this.#peers.values()].filter((p) => p.connectionState === 'connected');
+    const peers: FilePeer[] =
+      this.#topology === 'sfu'
+        ? [...this.#participants.keys()].map((id) => ({ id, pc: this.#relayLinks().opener(id) }))
+        : [...this.#peers.values()].filter((p) => p.connectionState === 'connected');
     return this.#files.send(file, peers, options);
   }
 
@@ -357,6 +381,12 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   /** Connection figures per participant: round-trip time, loss, bitrate and quality. */
   async getStats(): Promise<ParticipantStats[]> {
+    if (this.#sfu) {
+      // Everyone comes down the one subscriber connection: its figures are each participant's.
+      const sample = await this.#sfu.sample();
+      this.#publishParticipants();
+      return sample ? [...this.#participants.keys()].map((participantId) => ({ participantId, ...sample.stats, report: sample.report })) : [];
+    }
     const peers = [...this.#peers.values()];
     const samples = await Promise.all(peers.map((peer) => peer.sample()));
     this.#publishParticipants();
@@ -364,6 +394,21 @@ export class Call extends TypedEventTarget<CallEventMap> {
       const sample = samples[i];
       return sample ? [{ participantId: peer.id, ...sample.stats, report: sample.report }] : [];
     });
+  }
+
+  /**
+   * How wide a tile shows a remote participant (CSS pixels; `null` when the tile goes
+   * away). In an SFU room this picks the simulcast layer of their camera we receive: a
+   * thumbnail gets the quarter-size layer, not the full picture. `<rtc-remote-video>`
+   * calls it as it resizes; custom views may too. Not part of the stable API.
+   */
+  setTileSize(participantId: string, tile: object, width: number | null): void {
+    const tiles = this.#tileWidths.get(participantId) ?? new Map<object, number>();
+    if (width === null) tiles.delete(tile);
+    else tiles.set(tile, width * (globalThis.devicePixelRatio || 1));
+    if (tiles.size) this.#tileWidths.set(participantId, tiles);
+    else this.#tileWidths.delete(participantId);
+    this.#applyLayer(participantId);
   }
 
   /** Tells everyone this device is (or stopped) recording, so they see an indicator. */
@@ -526,6 +571,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#refreshLocalStream();
     const local = this.#localMedia();
     await Promise.all([...this.#peers.values()].map((peer) => peer.setLocalMedia(local)));
+    await this.#sfu?.setLocalMedia(local);
   }
 
   #announceMedia(): void {
@@ -547,7 +593,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
         if (!known) this.emit('participantjoined', { participant });
         // Back after we dropped them: their side may still hold the old connection, so we
         // start the new one (it is recognisable by its new fingerprint).
-        if (this.#departed.has(info.id) && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
+        if (this.#topology === 'mesh' && this.#departed.has(info.id) && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
       },
       onParticipantUpdated: (info) => void this.#upsertParticipant(info),
       onParticipantLeft: ({ id }) => {
@@ -560,6 +606,14 @@ export class Call extends TypedEventTarget<CallEventMap> {
         if (this.#snapshot.state === 'joined') this.#setState('reconnecting');
       },
       onReconnected: () => void this.#rejoin(),
+      onTopology: () => this.#setUpSfu(),
+      onSfuOffer: (offer) => void this.#sfu?.handleOffer(offer),
+      onSfuCandidate: (candidate) => void this.#sfu?.handleCandidate(candidate),
+      onTalking: ({ id, talking }) => {
+        // Kept through pauses, as in the mesh: the last one who spoke stays highlighted.
+        if (talking && this.#participants.has(id) && this.#snapshot.activeSpeaker !== id) this.#write({ activeSpeaker: id });
+      },
+      onRelay: (data) => this.#relayLinks().handle(data),
     });
   }
 
@@ -584,8 +638,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
       this.#participants.set(info.id, info);
       this.#cancelRejoinWait(info.id);
       // The newcomer offers to everyone already there; a working connection is kept.
-      if (!this.#peers.has(info.id)) this.#createPeer(info.id, true);
+      if (answer.topology !== 'sfu' && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
     }
+    // An SFU room (or one that moved while we were away): connect to the SFU from scratch.
+    if (answer.topology === 'sfu') this.#setUpSfu();
     // Those we still talk to but the server does not list yet may be rejoining too.
     for (const id of this.#participants.keys()) if (!listed.has(id)) this.#awaitRejoin(id);
     this.#publishParticipants();
@@ -635,7 +691,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
       }
     }
     if (!peer) {
-      if (!this.#participants.has(from)) return;
+      // In an SFU room mesh signals only matter to the peers kept through the move.
+      if (!this.#participants.has(from) || this.#topology === 'sfu') return;
       peer = this.#createPeer(from, false);
     }
     void peer.handleSignal(data);
@@ -684,6 +741,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#cancelRejoinWait(id);
     this.#participants.delete(id);
     this.#files.peerLeft(id);
+    this.#relay?.closePeer(id);
     this.#peers.get(id)?.close();
     this.#peers.delete(id);
     this.#publishParticipants();
@@ -706,6 +764,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#files.reset(false);
     this.#departed.clear();
     this.#closePeers();
+    this.#closeSfu();
+    this.#topology = 'mesh';
+    this.#relay?.dispose();
+    this.#relay = null;
     this.#participants.clear();
     this.#cameraEncoding = FULL_CAMERA;
     this.#signaling?.close();
@@ -725,16 +787,18 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#updateSendBudget();
     const participants = [...this.#participants.values()].map((info): ParticipantSnapshot => {
       const peer = this.#peers.get(info.id);
+      // Moving to the SFU, the mesh peer shows them until their media comes through the SFU.
+      const sfu = this.#sfu && (!peer || this.#sfuShows(this.#sfu, info.id)) ? this.#sfu : null;
       return {
         id: info.id,
         name: info.name,
-        stream: peer?.stream ?? null,
-        screenStream: info.screenSharing ? peer?.screenStream ?? null : null,
+        stream: sfu ? sfu.streamOf(info.id) : peer?.stream ?? null,
+        screenStream: info.screenSharing ? (sfu ? sfu.screenStreamOf(info.id) : peer?.screenStream) ?? null : null,
         microphone: info.microphone,
         camera: info.camera,
         screenSharing: info.screenSharing,
-        connectionState: peer?.connectionState ?? 'connecting',
-        quality: peer?.stats?.quality ?? 'unknown',
+        connectionState: sfu ? sfu.connectionState : peer?.connectionState ?? 'connecting',
+        quality: (sfu ? sfu.stats?.quality : peer?.stats?.quality) ?? 'unknown',
         recording: info.recording ?? false,
       };
     });
@@ -742,6 +806,96 @@ export class Call extends TypedEventTarget<CallEventMap> {
     // only make every element render again.
     if (sameParticipants(participants, this.#snapshot.participants)) return;
     this.#write({ participants });
+  }
+
+  // ---- SFU rooms ----
+
+  /**
+   * Connects to the room's SFU from scratch: on joining an SFU room, when the room moves
+   * there, and when the server asks again (its SFU changed). Mesh peers are kept until
+   * each participant's media comes through the SFU, so nobody goes dark in the move.
+   */
+  #setUpSfu(): void {
+    const signaling = this.#signaling;
+    if (!signaling) return;
+    this.#topology = 'sfu';
+    this.#closeSfu();
+    this.#sfu = new SfuSession({
+      configuration: { iceServers: this.#iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
+      local: this.#localMedia(),
+      signaling: {
+        publish: (request) => signaling.sfuPublish(request),
+        answer: (sdp) => signaling.sfuAnswer(sdp),
+        candidate: (candidate) => signaling.sfuCandidate(candidate),
+        layer: (request) => signaling.sfuLayer(request),
+      },
+      onChange: () => this.#onSfuChange(),
+      onError: (error) => console.warn('rtc-elements: SFU negotiation failed', error),
+    });
+    for (const id of this.#tileWidths.keys()) this.#applyLayer(id);
+    if (this.#peers.size) {
+      this.#handoverTimer = setTimeout(() => {
+        this.#closePeers();
+        this.#publishParticipants();
+      }, MESH_HANDOVER_MAX_MS);
+    }
+    this.#onSfuChange();
+  }
+
+  /** Closes the mesh peer of everyone whose media now arrives through the SFU. */
+  #onSfuChange(): void {
+    const sfu = this.#sfu;
+    if (!sfu) return;
+    for (const [id, peer] of this.#peers) {
+      if (!this.#sfuShows(sfu, id)) continue;
+      this.#files.peerLeft(id);
+      peer.close();
+      this.#peers.delete(id);
+    }
+    if (this.#peers.size === 0) clearTimeout(this.#handoverTimer);
+    this.#publishParticipants();
+  }
+
+  /** The SFU shows this participant: their camera's frames (camera on) or their sound arrive through it. */
+  #sfuShows(sfu: SfuSession, id: string): boolean {
+    return sfu.hasMedia(id, { video: this.#participants.get(id)?.camera ?? false });
+  }
+
+  #closeSfu(): void {
+    clearTimeout(this.#handoverTimer);
+    this.#sfu?.close();
+    this.#sfu = null;
+  }
+
+  /** The relay channels, made on first use; incoming chat and file channels are wired here. */
+  #relayLinks(): RelayLinks {
+    this.#relay ??= new RelayLinks({
+      send: (request) => this.#signaling?.relay(request) ?? Promise.reject(new RtcError('connection-failed', 'Not connected')),
+      onChannel: (channel) => this.#onRelayChannel(channel),
+    });
+    return this.#relay;
+  }
+
+  #onRelayChannel(channel: RelayChannel): void {
+    const from = channel.peerId;
+    if (channel.label === 'chat') {
+      channel.addEventListener('message', (event) => {
+        const wire = decodeChat((event as MessageEvent).data);
+        if (wire) this.#receiveChat(from, wire);
+      });
+    } else if (channel.label === FILE_CHANNEL_LABEL && this.#participants.has(from)) {
+      // It behaves like a data channel: the file-transfer code runs on it as it is.
+      this.#files.receive(from, this.#participants.get(from)?.name ?? '', channel as unknown as RTCDataChannel);
+    } else {
+      channel.close();
+    }
+  }
+
+  /** Asks the SFU for the layer that fits the largest tile showing this participant. */
+  #applyLayer(participantId: string): void {
+    const widths = [...(this.#tileWidths.get(participantId)?.values() ?? [])];
+    if (!this.#sfu || widths.length === 0) return;
+    this.#sfu.setLayer(participantId, layerForWidth(Math.max(...widths)));
   }
 
   // ---- chat and files ----
@@ -766,6 +920,12 @@ export class Call extends TypedEventTarget<CallEventMap> {
   }
 
   async #sampleAll(): Promise<void> {
+    if (this.#sfu) {
+      // The SFU says who talks (`talking` events); only quality is read here.
+      await this.#sfu.sample().catch(() => null);
+      this.#publishParticipants();
+      return;
+    }
     const peers = [...this.#peers.values()];
     await Promise.all(peers.map((peer) => peer.sample().catch(() => null)));
     const loudest = peers.reduce<RemotePeer | null>((best, peer) => (peer.audioLevel > (best?.audioLevel ?? SPEAKING_LEVEL) ? peer : best), null);
@@ -812,6 +972,14 @@ function sameParticipants(a: readonly ParticipantSnapshot[], b: readonly Partici
       return (Object.keys(p) as (keyof ParticipantSnapshot)[]).every((key) => p[key] === q[key]);
     })
   );
+}
+
+/**
+ * The simulcast layer for a tile this wide (device pixels): the quarter layer up to
+ * 360 px, the half up to 720 px, else the full picture (¼, ½ and 1 of a 1280 px camera).
+ */
+export function layerForWidth(width: number): SfuLayer {
+  return width <= 360 ? 0 : width <= 720 ? 1 : 2;
 }
 
 /** The DTLS certificate fingerprint in an SDP: it names one peer connection. */

@@ -2,19 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { Sha256 } from '../../src/core/data/sha256.js';
-
-/** Deterministic pseudo-random bytes (xorshift32), so a failure can be replayed. */
-function bytesFrom(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed | 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { bytesFrom } from './random-bytes.js';
 
 function expected(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

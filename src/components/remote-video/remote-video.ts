@@ -1,5 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { property, query, state } from 'lit/decorators.js';
+import type { Call } from '../../core/call.js';
 import type { ConnectionState, ParticipantSnapshot, Quality } from '../../core/call-state.js';
 import { CallElement } from '../shared/call-element.js';
 import { micOffIcon } from '../shared/icons.js';
@@ -45,6 +46,26 @@ export class RtcRemoteVideo extends CallElement {
   @state() private soundBlocked = false;
   @query('video') private video!: HTMLVideoElement;
   readonly #internals = this.attachInternals();
+  /** Tells the call how big this tile is, so an SFU room sends a video layer that fits it. */
+  readonly #resizeObserver = new ResizeObserver((entries) => {
+    this.#width = entries[entries.length - 1]?.contentRect.width ?? null;
+    this.#reportSize();
+  });
+  #width: number | null = null;
+  /** What the call was last told about this tile. */
+  #reported: { call: Call; participant: string; width: number } | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#resizeObserver.observe(this);
+  }
+
+  override disconnectedCallback(): void {
+    this.#resizeObserver.disconnect();
+    this.#width = null;
+    this.#reportSize();
+    super.disconnectedCallback();
+  }
 
   /** The participant as the call knows it now, if they are in the call. */
   get snapshot(): ParticipantSnapshot | undefined {
@@ -97,12 +118,29 @@ export class RtcRemoteVideo extends CallElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
+    // The call or the participant may change (or arrive) after the last resize.
+    this.#reportSize();
     const p = this.snapshot;
     this.#setStates(p);
     if (!this.video) return;
     const stream = (this.screen ? p?.screenStream : p?.stream) ?? null;
     void attachStream(this.video, stream, () => (this.soundBlocked = true));
     if (!this.screen) void applySpeaker(this.video, this.controller.snapshot?.selectedDevices.audiooutput ?? null);
+  }
+
+  /** Reports this tile's width for its participant's camera (a screen share has no layers), or its going away. */
+  #reportSize(): void {
+    const call = this.call;
+    const width = call && this.participant && !this.screen ? this.#width : null;
+    const previous = this.#reported;
+    if (previous && previous.call === call && previous.participant === this.participant && previous.width === width) return;
+    if (previous && (previous.call !== call || previous.participant !== this.participant || width === null)) {
+      previous.call.setTileSize?.(previous.participant, this, null);
+    }
+    this.#reported = null;
+    if (!call || width === null) return;
+    call.setTileSize?.(this.participant, this, width);
+    this.#reported = { call, participant: this.participant, width };
   }
 
   #setStates(p: ParticipantSnapshot | undefined): void {

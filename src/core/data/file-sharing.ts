@@ -1,14 +1,14 @@
 import type { FileTransferSnapshot } from '../call-state.js';
 import { RtcError } from '../errors.js';
-import { FILE_CHANNEL_LABEL, receiveFile, sendFile, type ReceivedFile } from './file-transfer.js';
+import { FILE_CHANNEL_LABEL, receiveFile, sendFile, type DataChannelOpener, type ReceivedFile } from './file-transfer.js';
 
 /** Largest file sent or accepted unless `maxFileSize` says otherwise: 1 GiB. */
 export const DEFAULT_MAX_FILE_SIZE = 1024 ** 3;
 
-/** A peer as file sharing needs it. */
+/** A peer as file sharing needs it: its connection, or in SFU rooms its relay (same channels, through the server). */
 export interface FilePeer {
   id: string;
-  pc: RTCPeerConnection;
+  pc: DataChannelOpener;
 }
 
 export interface FileSharingOptions {

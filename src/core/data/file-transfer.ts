@@ -25,6 +25,15 @@ import { Sha256 } from './sha256.js';
 /** The label of every file transfer channel; route `datachannel` events with it. */
 export const FILE_CHANNEL_LABEL = 'rtc-file';
 
+/**
+ * What `sendFile` needs of a connection: an RTCPeerConnection, or in SFU rooms a relay
+ * through the signal server (`RelayLinks.opener`), whose channels behave like data channels.
+ */
+export interface DataChannelOpener {
+  createDataChannel(label: string, options?: RTCDataChannelInit): RTCDataChannel;
+  readonly sctp: { readonly maxMessageSize: number } | null;
+}
+
 /** What a sender announces, after the receiver has validated and cleaned it. */
 export interface FileOffer {
   id: string;
@@ -101,7 +110,7 @@ const PROGRESS_INTERVAL_MS = 50;
  * reports a mismatch, the channel closes early, or `signal` aborts (the receiver is told).
  */
 export function sendFile(
-  pc: RTCPeerConnection,
+  pc: DataChannelOpener,
   file: Blob,
   meta: { id: string; name: string; type: string },
   options: SendFileOptions = {},

@@ -1,9 +1,14 @@
 import type {
   ClientToServerEvents,
+  ErrorCode,
   JoinAnswer,
   JoinRequest,
   MediaState,
+  RelayRequest,
   ServerToClientEvents,
+  SfuCandidate,
+  SfuLayerRequest,
+  SfuPublishRequest,
   SignalData,
 } from '../../protocol/index.js';
 import { RtcError } from '../errors.js';
@@ -15,6 +20,12 @@ export interface SignalingHandlers {
   onParticipantLeft: ServerToClientEvents['participant-left'];
   onSignal: ServerToClientEvents['signal'];
   onServerError: ServerToClientEvents['rtc-error'];
+  /** SFU rooms (see `docs/sfu.md`): the room moved to the SFU, or must set it up again. */
+  onTopology?: ServerToClientEvents['topology'];
+  onSfuOffer?: ServerToClientEvents['sfu-offer'];
+  onSfuCandidate?: ServerToClientEvents['sfu-candidate'];
+  onTalking?: ServerToClientEvents['talking'];
+  onRelay?: ServerToClientEvents['relay'];
   /** The connection to the server dropped without us asking. */
   onConnectionLost: () => void;
   /** The connection is back after a loss. */
@@ -23,6 +34,10 @@ export interface SignalingHandlers {
 
 /** How long to wait for the server before saying it cannot be reached. */
 const CONNECT_TIMEOUT_MS = 8000;
+/** SFU negotiations wait on Janus behind the server: more time than a join. */
+const SFU_TIMEOUT_MS = 15000;
+/** A relayed message unacknowledged this long is taken as lost. */
+const RELAY_TIMEOUT_MS = 20000;
 
 type ClientEvent = keyof ClientToServerEvents;
 
@@ -55,6 +70,13 @@ export class SignalingClient {
     on('participant-left', handlers.onParticipantLeft);
     on('signal', handlers.onSignal);
     on('rtc-error', handlers.onServerError);
+    // Only SFU rooms use these; a handler left out ignores the event.
+    const ignore = (): void => undefined;
+    on('topology', handlers.onTopology ?? ignore);
+    on('sfu-offer', handlers.onSfuOffer ?? ignore);
+    on('sfu-candidate', handlers.onSfuCandidate ?? ignore);
+    on('talking', handlers.onTalking ?? ignore);
+    on('relay', handlers.onRelay ?? ignore);
   }
 
   /** Connects, or fails with `signaling-unreachable` once the first attempt fails. */
@@ -100,6 +122,31 @@ export class SignalingClient {
     this.#emit('update', media);
   }
 
+  /** SFU rooms: sends the publisher connection's offer; resolves with the SFU's answer SDP. */
+  async sfuPublish(request: SfuPublishRequest): Promise<string> {
+    const answer = await this.#ask<{ ok: true; sdp: string }>('sfu-publish', request, SFU_TIMEOUT_MS);
+    return answer.sdp;
+  }
+
+  /** SFU rooms: answers the latest `sfu-offer` (the subscriber connection). */
+  async sfuAnswer(sdp: string): Promise<void> {
+    await this.#ask('sfu-answer', { sdp }, SFU_TIMEOUT_MS);
+  }
+
+  sfuCandidate(candidate: SfuCandidate): void {
+    this.#emit('sfu-candidate', candidate);
+  }
+
+  /** SFU rooms: which simulcast layer of a participant's camera this page wants. */
+  sfuLayer(request: SfuLayerRequest): void {
+    this.#emit('sfu-layer', request);
+  }
+
+  /** SFU rooms: data for one participant through the server; resolves once the server passed it on. */
+  async relay(request: RelayRequest): Promise<void> {
+    await this.#ask('relay', request, RELAY_TIMEOUT_MS);
+  }
+
   /** Says goodbye (best effort) and closes the connection for good. */
   close(): void {
     if (this.#closing) return;
@@ -108,6 +155,18 @@ export class SignalingClient {
     this.#connection.close();
     this.#pending?.reject(new RtcError('signaling-unreachable', 'Closed before the signal server answered'));
     this.#pending = undefined;
+  }
+
+  /** An event with an acknowledgement; a refusal becomes an `RtcError` with the server's code. */
+  async #ask<T extends { ok: true }>(event: ClientEvent, arg: unknown, timeoutMs: number): Promise<T> {
+    let answer: T | { ok: false; error: { code: ErrorCode; message: string } };
+    try {
+      answer = await this.#connection.request<typeof answer>(event, arg, timeoutMs);
+    } catch (error) {
+      throw new RtcError('connection-failed', `The signal server did not answer ${event}`, { cause: error });
+    }
+    if (!answer?.ok) throw new RtcError(answer?.error?.code ?? 'connection-failed', answer?.error?.message ?? `${event} failed`);
+    return answer;
   }
 
   #emit<E extends ClientEvent>(event: E, ...args: Parameters<ClientToServerEvents[E]>): void {
