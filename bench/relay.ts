@@ -14,15 +14,14 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(signalUrl: string): Promise<BenchServer> {
+/**
+ * A bench server: HTML pages chosen by `pageFor` from the request's URL, and a socket.io
+ * server (which also serves /socket.io/socket.io.min.js to the baseline pages) that
+ * `relay` sets up.
+ */
+export async function startPageServer(pageFor: (url: URL) => string | undefined, relay: (io: Server) => void): Promise<BenchServer> {
   const http = createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    const room = url.searchParams.get('room') ?? 'bench';
-    const role = url.searchParams.get('role') ?? 'a';
-    let html: string | undefined;
-    if (url.pathname === '/floor') html = floorPage(room, role);
-    else if (url.pathname === '/ours') html = oursPage(signalUrl, room, role);
-    else if (url.pathname === '/preview') html = previewPage(signalUrl);
+    const html = pageFor(new URL(request.url ?? '/', 'http://localhost'));
     if (!html) {
       response.writeHead(404).end('not found');
       return;
@@ -30,19 +29,8 @@ export async function startBenchServer(signalUrl: string): Promise<BenchServer> 
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     response.end(html);
   });
-  // serveClient (the default) serves /socket.io/socket.io.min.js to the floor pages.
   const io = new Server(http);
-  io.on('connection', (socket) => {
-    socket.on('join', async (room: string, ack: (others: number) => void) => {
-      const others = (await io.in(room).fetchSockets()).length;
-      await socket.join(room);
-      socket.data.room = room;
-      ack(others);
-    });
-    socket.on('signal', (message: unknown) => {
-      if (typeof socket.data.room === 'string') socket.to(socket.data.room).emit('signal', message);
-    });
-  });
+  relay(io);
   http.listen(0, '127.0.0.1');
   await once(http, 'listening');
   const { port } = http.address() as AddressInfo;
@@ -54,4 +42,30 @@ export async function startBenchServer(signalUrl: string): Promise<BenchServer> 
         http.close(() => resolve());
       }),
   };
+}
+
+export function startBenchServer(signalUrl: string): Promise<BenchServer> {
+  return startPageServer(
+    (url) => {
+      const room = url.searchParams.get('room') ?? 'bench';
+      const role = url.searchParams.get('role') ?? 'a';
+      if (url.pathname === '/floor') return floorPage(room, role);
+      if (url.pathname === '/ours') return oursPage(signalUrl, room, role);
+      if (url.pathname === '/preview') return previewPage(signalUrl);
+      return undefined;
+    },
+    (io) => {
+      io.on('connection', (socket) => {
+        socket.on('join', async (room: string, ack: (others: number) => void) => {
+          const others = (await io.in(room).fetchSockets()).length;
+          await socket.join(room);
+          socket.data.room = room;
+          ack(others);
+        });
+        socket.on('signal', (message: unknown) => {
+          if (typeof socket.data.room === 'string') socket.to(socket.data.room).emit('signal', message);
+        });
+      });
+    },
+  );
 }

@@ -4,8 +4,10 @@
  *   --calls N        calls of each kind for call setup (default 10)
  *   --file-mb N      file size for throughput, in MiB (default 20)
  *   --file-runs N    transfers of each kind (default 3)
- *   --skip-calls     weight only (no browser)
+ *   --skip-calls     no call setup, preview or throughput (no browser)
  *   --skip-files     no throughput
+ *   --skip-mesh      no mesh CPU and frame rates (2, 3, 4, 6 participants; ~4 minutes)
+ *   --skip-load      no signal-server load (1k, 5k, 10k clients; ~4 minutes)
  *   --enforce        exit 1 when a figure with a budget or target fails
  */
 import { execFileSync } from 'node:child_process';
@@ -14,9 +16,14 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { launchBrowser, startSignalServer } from '../test/e2e/harness.js';
 import { findChromium } from '../test/browser.mjs';
+import { janusTestsMissing } from '../test/e2e/janus.js';
+import { startSfuSignalServer } from '../test/e2e/sfu-harness.js';
+import { launchMeshBrowser, measureMesh, meshRows, type MeshResult } from './mesh.js';
+import { measureServerLoad, serverLoadRows, type ServerLoadResult } from './server-load.js';
 import { measurePreview, measureSetup, measureThroughput, type PreviewResult, type SetupResult, type ThroughputResult } from './calls.js';
 import { startBenchServer } from './relay.js';
 import { BUNDLE_TARGET_GZIP } from './budgets.js';
+import { printTable, type Row } from './table.js';
 import { measureWeight, type WeightResult } from './weight.js';
 
 const { values: args } = parseArgs({
@@ -26,6 +33,8 @@ const { values: args } = parseArgs({
     'file-runs': { type: 'string', default: '3' },
     'skip-calls': { type: 'boolean', default: false },
     'skip-files': { type: 'boolean', default: false },
+    'skip-mesh': { type: 'boolean', default: false },
+    'skip-load': { type: 'boolean', default: false },
     enforce: { type: 'boolean', default: false },
   },
 });
@@ -35,16 +44,6 @@ const fileRuns = Math.max(1, Number(args['file-runs']) || 3);
 
 const SETUP_TARGET = 1.1;
 const THROUGHPUT_TARGET = 0.8;
-
-interface Row {
-  figure: string;
-  ours: string;
-  baseline: string;
-  ratio: number | null;
-  target: string;
-  /** null: informative only, or not measured. */
-  pass: boolean | null;
-}
 
 const log = (line: string): void => console.error(line);
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -168,16 +167,6 @@ function throughputRow(t: ThroughputResult): Row {
 
 const notMeasured = (figure: string): Row => ({ figure, ours: 'not measured yet', baseline: '-', ratio: null, target: '-', pass: null });
 
-function printTable(rows: Row[]): void {
-  const cells = rows.map((r) => [r.figure, r.ours, r.baseline, r.ratio === null ? '-' : r.ratio.toFixed(2), r.target, r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL']);
-  const header = ['figure', 'ours', 'baseline', 'ratio', 'target', 'result'];
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]): string => c.map((v, i) => v.padEnd(widths[i]!)).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const c of cells) console.log(line(c));
-}
-
 async function main(): Promise<void> {
   if (!existsSync('dist/rtc-elements.min.js') || !existsSync('dist/server/signal-server/cli.js')) {
     log('bench: dist/ is missing, building (node scripts/build.mjs)');
@@ -216,7 +205,32 @@ async function main(): Promise<void> {
   }
   if (!setup) rows.push(notMeasured('call setup 1:1 (skipped)'));
   if (!throughput) rows.push(notMeasured('file throughput (skipped)'));
-  rows.push(notMeasured('signal server load (rooms/s, joins/s)'), notMeasured('mesh CPU (4-6 peers)'));
+
+  let mesh: MeshResult | undefined;
+  if (!args['skip-mesh']) {
+    log('bench: mesh, 2 / 3 / 4 / 6 participants');
+    const signal = await startSignalServer();
+    // With Janus here, the same pages also in an SFU room, from 4 participants.
+    const sfu = janusTestsMissing('the SFU figures') ? undefined : await startSfuSignalServer();
+    if (!sfu) log('bench: no Janus here (apt-get install janus): no SFU figures');
+    // Its own browser: a 640x480 y4m camera, so ours and the bare mesh capture the same.
+    const browser = await launchMeshBrowser();
+    try {
+      mesh = await measureMesh(browser, { signalUrl: signal.url, ...(sfu ? { sfuSignalUrl: sfu.url } : {}), log });
+      rows.push(...meshRows(mesh));
+    } finally {
+      await browser.close();
+      await signal.stop();
+      await sfu?.stop();
+    }
+  } else rows.push(notMeasured('mesh CPU and frame rates (skipped)'));
+
+  let load: ServerLoadResult | undefined;
+  if (!args['skip-load']) {
+    log('bench: signal server load, 1k / 5k / 10k clients');
+    load = await measureServerLoad({ log });
+    rows.push(...serverLoadRows(load));
+  } else rows.push(notMeasured('signal server load (skipped)'));
 
   console.log(`\nrtc-elements bench, ${info.date}`);
   console.log(`${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.platform}, Node ${info.node}, ${info.chromium}\n`);
@@ -235,7 +249,8 @@ async function main(): Promise<void> {
     setup: setup ?? null,
     preview: preview ?? null,
     throughput: throughput ?? null,
-    notMeasuredYet: ['signal server load', 'mesh CPU'],
+    mesh: mesh ?? null,
+    serverLoad: load ?? null,
   };
   writeFileSync('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   console.log('\nwrote bench/results.json');
