@@ -5,6 +5,8 @@
  * has a frame); both pages of a call run on this machine, so Date.now() is a shared clock.
  */
 
+import { DEFAULT_AUDIO, DEFAULT_VIDEO } from '../src/core/media/capture.js';
+
 const json = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
 /** In-page: calls `done(Date.now())` once `find()` returns a video with a frame (polled every ms, plus requestVideoFrameCallback). */
@@ -48,7 +50,9 @@ ${WATCH}
   const room = ${json(room)}, role = ${json(role)};
   const remote = document.getElementById('remote');
   watchFirstFrame(() => remote, (at) => { bench.remoteFrameAt = at; });
-  const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+  // The same capture as rtc-elements (720p, echo cancellation...): a bigger picture takes
+  // longer to its first frame, and that is not what this figure compares.
+  const stream = await navigator.mediaDevices.getUserMedia(${json({ audio: DEFAULT_AUDIO, video: DEFAULT_VIDEO })});
   const pc = new RTCPeerConnection();
   for (const track of stream.getTracks()) pc.addTrack(track, stream);
   pc.ontrack = (event) => { if (remote.srcObject !== event.streams[0]) remote.srcObject = event.streams[0]; };

@@ -90,6 +90,15 @@ export class Negotiator {
     }
   }
 
+  /**
+   * Offers now, instead of when `negotiationneeded` comes: that event waits for a task of
+   * its own, behind whatever the page renders meanwhile (the whole call interface, just
+   * after joining), and a call's first offer is on the path to the first frame.
+   */
+  offer(): void {
+    void this.#onNegotiationNeeded();
+  }
+
   /** Starts an ICE restart; the offer goes out through `negotiationneeded`. */
   restartIce(): void {
     this.#pc.restartIce();

@@ -85,6 +85,7 @@ export class RemotePeer {
     this.#chat.addEventListener('message', this.#onChatMessage);
     this.#chat.addEventListener('open', this.#onChatOpen);
     if (options.initiator && options.local.screen) void this.setLocalMedia(options.local);
+    if (options.initiator) this.negotiator.offer();
   }
 
   /** Their camera and microphone, once the first track arrived. */
