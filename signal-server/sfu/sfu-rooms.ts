@@ -41,6 +41,8 @@ export class SfuRooms implements SfuBackend {
   readonly #started = new Set<string>();
   /** This process's participants that were sent an `sfu-offer` (and so have something to answer). */
   readonly #offered = new Set<string>();
+  /** Who is talking now, by room: Janus only says when it changes, so newcomers are told from here. */
+  readonly #talking = new Map<string, Set<string>>();
 
   constructor(pool: JanusPool, logger: Logger) {
     this.#pool = pool;
@@ -58,7 +60,10 @@ export class SfuRooms implements SfuBackend {
     pool.on('subscriberoffer', ({ room, participantId, sdp }) => {
       if (this.#members.get(participantId) === room) this.#sendOffer(room, participantId, sdp);
     });
-    pool.on('talking', ({ room, participantId, talking }) => this.#sink?.toRoom(room, 'talking', { id: participantId, talking }));
+    pool.on('talking', ({ room, participantId, talking }) => {
+      this.#setTalking(room, participantId, talking);
+      this.#sink?.toRoom(room, 'talking', { id: participantId, talking });
+    });
     pool.on('candidate', ({ room, participantId, target, candidate }) => {
       if (this.#members.get(participantId) === room) this.#sink?.toParticipant(participantId, 'sfu-candidate', { target, candidate });
     });
@@ -90,6 +95,7 @@ export class SfuRooms implements SfuBackend {
     let members = this.#rooms.get(room);
     if (!members) this.#rooms.set(room, (members = new Set()));
     members.add(participantId);
+    for (const id of this.#talking.get(room) ?? []) this.#sink?.toParticipant(participantId, 'talking', { id, talking: true });
     await this.#subscribe(room, participantId);
   }
 
@@ -148,6 +154,7 @@ export class SfuRooms implements SfuBackend {
       this.#screenMids.delete(participantId);
       this.#started.delete(participantId);
       this.#offered.delete(participantId);
+      this.#setTalking(room, participantId, false);
       const members = this.#rooms.get(room);
       members?.delete(participantId);
       if (members?.size === 0) this.#rooms.delete(room);
@@ -158,6 +165,14 @@ export class SfuRooms implements SfuBackend {
       this.#logger.warn({ err: error, room, participantId }, 'could not take a participant out of Janus');
     });
     if (roomEmpty && !this.#rooms.has(room)) await this.#pool.release(room);
+  }
+
+  #setTalking(room: string, participantId: string, talking: boolean): void {
+    const talkers = this.#talking.get(room) ?? new Set<string>();
+    if (talking) talkers.add(participantId);
+    else talkers.delete(participantId);
+    if (talkers.size) this.#talking.set(room, talkers);
+    else this.#talking.delete(room);
   }
 
   stats(): SfuStats {

@@ -243,6 +243,14 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
 
       // Who is talking comes from Janus's audio levels (the fake microphone beeps).
       await until(() => bob.talking.find((t) => (t as { id: string }).id === alice.id), 20_000, () => 'no talking event for Alice');
+      // Someone who comes in while she talks is told at once, not at her next change.
+      const carol = await join(sfu.url, room, 'Carol');
+      await until(
+        () => carol.talking.find((t) => (t as { id: string; talking: boolean }).id === alice.id && (t as { talking: boolean }).talking),
+        5_000,
+        () => `Carol was not told that Alice is talking: ${JSON.stringify(carol.talking)}`,
+      );
+      carol.client.disconnect();
 
       // Alice leaves: Bob gets an offer without her streams.
       const before = bob.offers.length;
