@@ -26,7 +26,9 @@ import type { ConnectionStats } from './peer/quality.js';
 import { RemotePeer, type LocalMedia } from './peer/remote-peer.js';
 import { FULL_CAMERA, LOWER_CAMERA_FROM, cameraEncodingFor, type CameraEncoding } from './peer/send-budget.js';
 import { RelayLinks, type RelayChannel } from './sfu/relay-channel.js';
-import { SfuSession, type SfuLayer } from './sfu/sfu-session.js';
+import { SfuRoom } from './sfu/sfu-room.js';
+
+export { layerForWidth } from './sfu/sfu-room.js';
 import { SignalingClient } from './signaling/signaling-client.js';
 
 export interface CallOptions {
@@ -102,12 +104,6 @@ const STATS_INTERVAL_MS = 1000;
 const SPEAKING_LEVEL = 0.02;
 /** After the server comes back, how long peers it does not list yet may take to rejoin. */
 const REJOIN_GRACE_MS = 15000;
-/**
- * Moving to the SFU, a mesh peer is closed as soon as that participant's media arrives
- * through the SFU; one who sends nothing (no camera, no microphone) never does, so its
- * mesh peer is closed after this long anyway.
- */
-const MESH_HANDOVER_MAX_MS = 30000;
 
 
 /**
@@ -158,14 +154,18 @@ export class Call extends TypedEventTarget<CallEventMap> {
   #cameraEncoding: CameraEncoding = FULL_CAMERA;
   /** How the room carries media: `sfu` from the join answer or a `topology` event on. */
   #topology: Topology = 'mesh';
-  /** SFU rooms: our publisher and subscriber connections (sfu/sfu-session.ts). */
-  #sfu: SfuSession | null = null;
-  /** Closes the mesh peers the SFU never took over (see MESH_HANDOVER_MAX_MS). */
-  #handoverTimer: ReturnType<typeof setTimeout> | undefined;
+  /** SFU rooms: our connections to the SFU, the handover from the mesh, simulcast layers. */
+  readonly #sfu = new SfuRoom({
+    peers: this.#peers,
+    signaling: () => this.#signaling,
+    configuration: () => this.#peerConfiguration(),
+    localMedia: () => this.#localMedia(),
+    cameraOn: (id) => this.#participants.get(id)?.camera ?? false,
+    peerHandedOver: (id) => this.#files.peerLeft(id),
+    changed: () => this.#publishParticipants(),
+  });
   /** SFU rooms: chat and file channels through the server (sfu/relay-channel.ts). */
   #relay: RelayLinks | null = null;
-  /** The width each tile shows a participant at, in device pixels, by tile: picks the simulcast layer. */
-  readonly #tileWidths = new Map<string, Map<object, number>>();
 
   readonly #files: FileSharing;
 
@@ -381,9 +381,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   /** Connection figures per participant: round-trip time, loss, bitrate and quality. */
   async getStats(): Promise<ParticipantStats[]> {
-    if (this.#sfu) {
+    const session = this.#sfu.session;
+    if (session) {
       // Everyone comes down the one subscriber connection: its figures are each participant's.
-      const sample = await this.#sfu.sample();
+      const sample = await session.sample();
       this.#publishParticipants();
       return sample ? [...this.#participants.keys()].map((participantId) => ({ participantId, ...sample.stats, report: sample.report })) : [];
     }
@@ -403,12 +404,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
    * calls it as it resizes; custom views may too. Not part of the stable API.
    */
   setTileSize(participantId: string, tile: object, width: number | null): void {
-    const tiles = this.#tileWidths.get(participantId) ?? new Map<object, number>();
-    if (width === null) tiles.delete(tile);
-    else tiles.set(tile, width * (globalThis.devicePixelRatio || 1));
-    if (tiles.size) this.#tileWidths.set(participantId, tiles);
-    else this.#tileWidths.delete(participantId);
-    this.#applyLayer(participantId);
+    this.#sfu.setTileSize(participantId, tile, width);
   }
 
   /** Tells everyone this device is (or stopped) recording, so they see an indicator. */
@@ -571,7 +567,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#refreshLocalStream();
     const local = this.#localMedia();
     await Promise.all([...this.#peers.values()].map((peer) => peer.setLocalMedia(local)));
-    await this.#sfu?.setLocalMedia(local);
+    await this.#sfu.session?.setLocalMedia(local);
   }
 
   #announceMedia(): void {
@@ -607,8 +603,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
       },
       onReconnected: () => void this.#rejoin(),
       onTopology: () => this.#setUpSfu(),
-      onSfuOffer: (offer) => void this.#sfu?.handleOffer(offer),
-      onSfuCandidate: (candidate) => void this.#sfu?.handleCandidate(candidate),
+      onSfuOffer: (offer) => void this.#sfu.session?.handleOffer(offer),
+      onSfuCandidate: (candidate) => void this.#sfu.session?.handleCandidate(candidate),
       onTalking: ({ id, talking }) => {
         // Kept through pauses, as in the mesh: the last one who spoke stays highlighted.
         if (talking && this.#participants.has(id) && this.#snapshot.activeSpeaker !== id) this.#write({ activeSpeaker: id });
@@ -705,6 +701,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   // ---- peers ----
 
+  #peerConfiguration(): RTCConfiguration {
+    return { iceServers: this.#iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' };
+  }
+
   #createPeer(id: string, initiator: boolean): RemotePeer {
     const selfId = this.#snapshot.selfId ?? '';
     const peer = new RemotePeer({
@@ -712,10 +712,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
       initiator,
       // Both sides compute the same answer from the two ids, so exactly one is polite.
       polite: selfId < id,
-      configuration: {
-        iceServers: this.#iceServers,
-        iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
-      },
+      configuration: this.#peerConfiguration(),
       local: this.#localMedia(),
       cameraEncoding: this.#cameraEncoding,
       send: (data) => this.#signaling?.signal(id, data),
@@ -764,7 +761,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#files.reset(false);
     this.#departed.clear();
     this.#closePeers();
-    this.#closeSfu();
+    this.#sfu.stop();
     this.#topology = 'mesh';
     this.#relay?.dispose();
     this.#relay = null;
@@ -788,7 +785,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     const participants = [...this.#participants.values()].map((info): ParticipantSnapshot => {
       const peer = this.#peers.get(info.id);
       // Moving to the SFU, the mesh peer shows them until their media comes through the SFU.
-      const sfu = this.#sfu && (!peer || this.#sfuShows(this.#sfu, info.id)) ? this.#sfu : null;
+      const sfu = this.#sfu.session && (!peer || this.#sfu.shows(info.id)) ? this.#sfu.session : null;
       return {
         id: info.id,
         name: info.name,
@@ -810,61 +807,11 @@ export class Call extends TypedEventTarget<CallEventMap> {
 
   // ---- SFU rooms ----
 
-  /**
-   * Connects to the room's SFU from scratch: on joining an SFU room, when the room moves
-   * there, and when the server asks again (its SFU changed). Mesh peers are kept until
-   * each participant's media comes through the SFU, so nobody goes dark in the move.
-   */
+  /** On the SFU from now on: connect to it from scratch (see SfuRoom.start). */
   #setUpSfu(): void {
-    const signaling = this.#signaling;
-    if (!signaling) return;
+    if (!this.#signaling) return;
     this.#topology = 'sfu';
-    this.#closeSfu();
-    this.#sfu = new SfuSession({
-      configuration: { iceServers: this.#iceServers, iceTransportPolicy: this.options.iceTransportPolicy ?? 'all' },
-      local: this.#localMedia(),
-      signaling: {
-        publish: (request) => signaling.sfuPublish(request),
-        answer: (sdp) => signaling.sfuAnswer(sdp),
-        candidate: (candidate) => signaling.sfuCandidate(candidate),
-        layer: (request) => signaling.sfuLayer(request),
-      },
-      onChange: () => this.#onSfuChange(),
-      onError: (error) => console.warn('rtc-elements: SFU negotiation failed', error),
-    });
-    for (const id of this.#tileWidths.keys()) this.#applyLayer(id);
-    if (this.#peers.size) {
-      this.#handoverTimer = setTimeout(() => {
-        this.#closePeers();
-        this.#publishParticipants();
-      }, MESH_HANDOVER_MAX_MS);
-    }
-    this.#onSfuChange();
-  }
-
-  /** Closes the mesh peer of everyone whose media now arrives through the SFU. */
-  #onSfuChange(): void {
-    const sfu = this.#sfu;
-    if (!sfu) return;
-    for (const [id, peer] of this.#peers) {
-      if (!this.#sfuShows(sfu, id)) continue;
-      this.#files.peerLeft(id);
-      peer.close();
-      this.#peers.delete(id);
-    }
-    if (this.#peers.size === 0) clearTimeout(this.#handoverTimer);
-    this.#publishParticipants();
-  }
-
-  /** The SFU shows this participant: their camera's frames (camera on) or their sound arrive through it. */
-  #sfuShows(sfu: SfuSession, id: string): boolean {
-    return sfu.hasMedia(id, { video: this.#participants.get(id)?.camera ?? false });
-  }
-
-  #closeSfu(): void {
-    clearTimeout(this.#handoverTimer);
-    this.#sfu?.close();
-    this.#sfu = null;
+    this.#sfu.start();
   }
 
   /** The relay channels, made on first use; incoming chat and file channels are wired here. */
@@ -891,13 +838,6 @@ export class Call extends TypedEventTarget<CallEventMap> {
     }
   }
 
-  /** Asks the SFU for the layer that fits the largest tile showing this participant. */
-  #applyLayer(participantId: string): void {
-    const widths = [...(this.#tileWidths.get(participantId)?.values() ?? [])];
-    if (!this.#sfu || widths.length === 0) return;
-    this.#sfu.setLayer(participantId, layerForWidth(Math.max(...widths)));
-  }
-
   // ---- chat and files ----
 
   #receiveChat(from: string, wire: ChatWire): void {
@@ -920,9 +860,10 @@ export class Call extends TypedEventTarget<CallEventMap> {
   }
 
   async #sampleAll(): Promise<void> {
-    if (this.#sfu) {
+    const session = this.#sfu.session;
+    if (session) {
       // The SFU says who talks (`talking` events); only quality is read here.
-      await this.#sfu.sample().catch(() => null);
+      await session.sample().catch(() => null);
       this.#publishParticipants();
       return;
     }
@@ -972,14 +913,6 @@ function sameParticipants(a: readonly ParticipantSnapshot[], b: readonly Partici
       return (Object.keys(p) as (keyof ParticipantSnapshot)[]).every((key) => p[key] === q[key]);
     })
   );
-}
-
-/**
- * The simulcast layer for a tile this wide (device pixels): the quarter layer up to
- * 360 px, the half up to 720 px, else the full picture (¼, ½ and 1 of a 1280 px camera).
- */
-export function layerForWidth(width: number): SfuLayer {
-  return width <= 360 ? 0 : width <= 720 ? 1 : 2;
 }
 
 /** The DTLS certificate fingerprint in an SDP: it names one peer connection. */
