@@ -802,6 +802,8 @@ export function createSignalServer(
           return sfuEvents.onCandidate(socket, payload, ack);
         case 'sfu-layer':
           return sfuEvents.onLayer(socket, payload, ack);
+        case 'sfu-restart':
+          return sfuEvents.onRestart(socket, payload, ack);
         case 'relay':
           return onRelay(socket, payload, ack);
         default:

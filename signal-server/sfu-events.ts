@@ -8,7 +8,7 @@ import type { ErrorCode, Topology } from '../src/protocol/index.js';
 import type { Logger } from './logger.js';
 import type { RoomStore } from './room-store.js';
 import { SfuRequestError, type SfuBackend } from './sfu/types.js';
-import { validateSfuAnswer, validateSfuCandidate, validateSfuLayer, validateSfuPublish } from './validate.js';
+import { validateSfuAnswer, validateSfuCandidate, validateSfuLayer, validateSfuPublish, validateSfuRestart } from './validate.js';
 
 /** What these handlers need of a socket: the server's per-socket data. */
 export interface SfuSocket {
@@ -47,6 +47,7 @@ export interface SfuEvents {
   onAnswer(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
   onCandidate(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
   onLayer(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
+  onRestart(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined): Promise<void>;
 }
 
 export function createSfuEvents(options: SfuEventsOptions): SfuEvents {
@@ -163,6 +164,21 @@ export function createSfuEvents(options: SfuEventsOptions): SfuEvents {
         ack?.({ ok: true });
       } catch (error) {
         failed(socket, 'sfu-layer', error, ack);
+      }
+    },
+
+    async onRestart(socket, payload, ack) {
+      if (!ack) return refuse(socket, 'sfu-restart', 'invalid-input', messages.needsAck);
+      const request = validateSfuRestart(payload);
+      if (!request.ok) return refuse(socket, 'sfu-restart', 'invalid-input', request.reason, ack);
+      const from = await sender(socket, 'sfu-restart', ack);
+      if (!from || !sfu) return;
+      try {
+        await sfu.restartSubscriber(from.room, from.id);
+        ack({ ok: true });
+        counted();
+      } catch (error) {
+        failed(socket, 'sfu-restart', error, ack);
       }
     },
   };

@@ -15,6 +15,7 @@ import {
   type RelayRequest,
   type SfuCandidate,
   type SfuLayerRequest,
+  type SfuRestartRequest,
   type SfuPublishRequest,
   type SignalData,
   type SignalRequest,
@@ -307,6 +308,14 @@ export function validateSfuLayer(payload: unknown): Validated<SfuLayerRequest> {
   const { layer } = fields;
   if (layer !== 0 && layer !== 1 && layer !== 2) return refuse('layer must be 0, 1 or 2');
   return { ok: true, value: { participant: fields.participant, layer } };
+}
+
+/** Checks an `sfu-restart` payload: which connection (only the subscriber's can be restarted by the SFU). */
+export function validateSfuRestart(payload: unknown): Validated<SfuRestartRequest> {
+  const fields = readFields(payload, ['target']);
+  if (!fields) return refuse('sfu-restart must be an object');
+  if (fields.target !== 'subscriber') return refuse('target must be "subscriber" (a publisher restarts with a new sfu-publish)');
+  return { ok: true, value: { target: fields.target } };
 }
 
 /** Checks a `relay` payload: a participant id, a channel name and data (text, or base64 with `binary`), or `close`. */

@@ -569,18 +569,30 @@ export class JanusVideoRoom {
       if (updated.streams) participant.subscriberStreams = updated.streams;
       return updated.jsep?.sdp ?? null;
     };
-    // One change at a time per participant, in call order: each waits for the one before.
-    const previous = this.#subscriptionChains.get(participantId) ?? Promise.resolve();
-    const result = previous.then(run, run);
-    const settled = result.then(
-      () => {},
-      () => {},
-    );
-    this.#subscriptionChains.set(participantId, settled);
-    void settled.then(() => {
-      if (this.#subscriptionChains.get(participantId) === settled) this.#subscriptionChains.delete(participantId);
-    });
-    return result;
+    return this.#inLine(participantId, run);
+  }
+
+  /**
+   * Asks Janus for an ICE restart of a participant's subscriber connection (the page's
+   * side failed): a `configure` with `restart: true` on its subscriber handle, in line
+   * with its other subscription changes. Returns Janus's new offer (new ICE credentials,
+   * same streams) for the page to answer (pass the answer to `start`), or `null` when
+   * Janus will send it later as a `subscriberoffer` event. Throws a `JanusError` without
+   * a code when the participant has no subscription.
+   */
+  restartSubscriber(participantId: string): Promise<string | null> {
+    const run = async (): Promise<string | null> => {
+      this.#assertOpen();
+      const participant = this.#participants.get(participantId);
+      const handle = participant && (await (participant.subscriberReady ?? Promise.resolve(participant.subscriber)).catch(() => undefined));
+      if (!participant || !handle) throw new JanusError(`${participantId} has no subscription to restart`);
+      const configured = await handle.configure({ restart: true }).catch((error) => {
+        throw toJanusError(error, `restarting ${participantId}'s subscription failed`);
+      });
+      if (configured.streams) participant.subscriberStreams = configured.streams;
+      return configured.jsep?.type === 'offer' ? configured.jsep.sdp : null;
+    };
+    return this.#inLine(participantId, run);
   }
 
   /** Passes the page's answer to Janus's subscriber offer: media starts flowing to the page. */
@@ -680,6 +692,21 @@ export class JanusVideoRoom {
     // The session can also end with the WebSocket still open (Janus timed it out): close that too.
     void this.#connection.close().catch(() => {});
     this.#emit('disconnected', error ? { error } : {});
+  }
+
+  /** Runs one subscription change per participant at a time, in call order: each waits for the one before. */
+  #inLine<T>(participantId: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.#subscriptionChains.get(participantId) ?? Promise.resolve();
+    const result = previous.then(run, run);
+    const settled = result.then(
+      () => {},
+      () => {},
+    );
+    this.#subscriptionChains.set(participantId, settled);
+    void settled.then(() => {
+      if (this.#subscriptionChains.get(participantId) === settled) this.#subscriptionChains.delete(participantId);
+    });
+    return result;
   }
 
   #participant(state: RoomState, participantId: string): Participant {

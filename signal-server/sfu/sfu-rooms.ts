@@ -41,6 +41,8 @@ export class SfuRooms implements SfuBackend {
   readonly #started = new Set<string>();
   /** This process's participants that were sent an `sfu-offer` (and so have something to answer). */
   readonly #offered = new Set<string>();
+  /** ICE restarts of subscriber connections in flight: a page asking again meanwhile shares the one under way. */
+  readonly #restarts = new Map<string, Promise<void>>();
   /** Who is talking now, by room: Janus only says when it changes, so newcomers are told from here. */
   readonly #talking = new Map<string, Set<string>>();
 
@@ -146,6 +148,30 @@ export class SfuRooms implements SfuBackend {
       if (error instanceof JanusError && error.code === undefined) throw new SfuRequestError(`you receive no video from ${publisherId}`, 'invalid-input');
       throw this.#failure(error, 'the layer could not be chosen', { room, participantId });
     }
+  }
+
+  restartSubscriber(room: string, participantId: string): Promise<void> {
+    const running = this.#restarts.get(participantId);
+    if (running) return running;
+    const restart = this.#restartSubscriber(room, participantId).finally(() => this.#restarts.delete(participantId));
+    this.#restarts.set(participantId, restart);
+    return restart;
+  }
+
+  async #restartSubscriber(room: string, participantId: string): Promise<void> {
+    this.#assertMember(room, participantId);
+    if (!this.#offered.has(participantId)) throw new SfuRequestError('there is no subscription to restart: wait for an sfu-offer', 'invalid-input');
+    const sfu = this.#sfu(room);
+    let sdp: string | null;
+    try {
+      sdp = await sfu.restartSubscriber(participantId);
+    } catch (error) {
+      // The wrapper's own refusal (no code from Janus): no subscriber handle (any more).
+      if (error instanceof JanusError && error.code === undefined && !sfu.closed) throw new SfuRequestError('there is no subscription to restart', 'invalid-input');
+      throw this.#failure(error, 'the subscription could not be restarted', { room, participantId });
+    }
+    // `null`: Janus sends the offer by itself (`subscriberoffer`), once an earlier one is answered.
+    if (sdp !== null && this.#members.get(participantId) === room) this.#sendOffer(room, participantId, sdp);
   }
 
   async leave(room: string, participantId: string, roomEmpty: boolean): Promise<void> {

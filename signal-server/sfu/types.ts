@@ -62,6 +62,11 @@ export interface SfuBackend {
   /** `sfu-layer`: which simulcast layer of `publisherId`'s camera it receives. */
   layer(room: string, participantId: string, publisherId: string, layer: 0 | 1 | 2): Promise<void>;
   /**
+   * `sfu-restart`: an ICE restart of its subscriber connection; resolves once the SFU made
+   * the new offer, which goes to the page as `sfu-offer`. `invalid-input` when it has no subscription.
+   */
+  restartSubscriber(room: string, participantId: string): Promise<void>;
+  /**
    * The participant left the room (or its grace ran out): it leaves Janus, the others'
    * subscriptions drop it. `roomEmpty`: nobody is left in the call room (on any process),
    * so its VideoRoom goes too.

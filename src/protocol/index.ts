@@ -128,6 +128,11 @@ export type Topology = 'mesh' | 'sfu';
 //               the page answers (`sfu-answer`). Everyone else's streams come down on it.
 // Candidates go both ways as `sfu-candidate`. Chat and files, which in a mesh use peer
 // data channels, go through the server as `relay`.
+// A failed publisher restarts its ICE with a new `sfu-publish` offer. A failed subscriber
+// asks for one with `sfu-restart {target: 'subscriber'}` (acked once the SFU made it): the
+// server sends a new `sfu-offer` (new ICE credentials, the current `streams`), answered
+// with `sfu-answer` as usual. Refused (`invalid-input`) outside an SFU room or before the
+// page was sent any `sfu-offer`.
 
 /** Which of the page's two SFU connections a message is about. */
 export type SfuTarget = 'publisher' | 'subscriber';
@@ -160,6 +165,11 @@ export interface SfuOffer {
 export interface SfuCandidate {
   target: SfuTarget;
   candidate: IceCandidateInfo | null;
+}
+
+/** Asks the SFU for an ICE restart of one of the page's connections (only the subscriber's: the publisher offers itself). */
+export interface SfuRestartRequest {
+  target: 'subscriber';
 }
 
 /** Which simulcast layer of a participant's camera a page wants: 0 smallest .. 2 full. */
@@ -195,6 +205,8 @@ export interface ClientToServerEvents {
   'sfu-answer': (answer: { sdp: string }, ack: Ack) => void;
   'sfu-candidate': (candidate: SfuCandidate) => void;
   'sfu-layer': (request: SfuLayerRequest) => void;
+  /** Acknowledged once the SFU made the new offer, which follows as `sfu-offer`. */
+  'sfu-restart': (request: SfuRestartRequest, ack: Ack) => void;
   /** Acknowledged once the server passed it on: the sender's back-pressure. */
   relay: (request: RelayRequest, ack: Ack) => void;
 }

@@ -12,6 +12,8 @@ interface FakeSfu {
   session: SfuSession;
   publishes: SfuPublishRequest[];
   layers: SfuLayerRequest[];
+  /** `sfu-restart` requests, with when each was made (`performance.now()`). */
+  restarts: { target: string; at: number }[];
   errors: unknown[];
   /** The SFU's side of our subscriber connection. */
   down: RTCPeerConnection;
@@ -25,6 +27,7 @@ async function fakeSfu(local: LocalMedia): Promise<FakeSfu> {
   const down = new RTCPeerConnection();
   const publishes: SfuPublishRequest[] = [];
   const layers: SfuLayerRequest[] = [];
+  const restarts: { target: string; at: number }[] = [];
   const errors: unknown[] = [];
   let session!: SfuSession;
   session = new SfuSession({
@@ -45,6 +48,9 @@ async function fakeSfu(local: LocalMedia): Promise<FakeSfu> {
         void pc.addIceCandidate(candidate ?? undefined).catch(() => undefined);
       },
       layer: (request) => layers.push(request),
+      restart: async (target) => {
+        restarts.push({ target, at: performance.now() });
+      },
     },
     onChange: () => undefined,
     onError: (error) => errors.push(error),
@@ -55,6 +61,7 @@ async function fakeSfu(local: LocalMedia): Promise<FakeSfu> {
     session,
     publishes,
     layers,
+    restarts,
     errors,
     down,
     async offer(streams) {
@@ -212,6 +219,31 @@ describe('SfuSession', () => {
     // p1 leaves.
     await sfu.offer(() => []);
     expect(sfu.session.streamOf('p1')).to.equal(null);
+    expect(sfu.errors).to.deep.equal([]);
+  });
+
+  it('asks the SFU for an ICE restart (sfu-restart) when the subscriber connection is lost, one at a time, again after a backoff', async () => {
+    const media = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const remote = await navigator.mediaDevices.getUserMedia({ audio: true });
+    stopped.push(media, remote);
+    sfu = await fakeSfu({ stream: new MediaStream(), audio: media.getAudioTracks()[0]!, video: null, screen: null });
+    sfu.down.addTransceiver(remote.getAudioTracks()[0]!, { direction: 'sendonly' });
+    await sfu.offer((mids) => [{ mid: mids[0]!, participant: 'p1', kind: 'audio', screen: false }]);
+    await waitUntil(() => sfu!.session.connectionState === 'connected', 'subscriber connected', { timeout: 10000 });
+    expect(sfu.restarts).to.deep.equal([]);
+
+    // The SFU's side goes away for real: our subscriber connection breaks.
+    const lost = performance.now();
+    sfu.down.close();
+    await waitUntil(() => sfu!.restarts.length === 1, 'sfu-restart asked', { timeout: 15000 });
+    expect(sfu.restarts[0]!.target).to.equal('subscriber');
+    const state = sfu.session.subscriber.connectionState;
+    expect(['disconnected', 'failed']).to.include(state);
+    // `disconnected` waits DISCONNECTED_RESTART_MS (2.5 s) before asking; `failed` asks at once.
+    if (state === 'disconnected') expect(sfu.restarts[0]!.at - lost).to.be.at.least(2400);
+    // Still broken (the fake SFU cannot answer): asked again, but only after a backoff.
+    await waitUntil(() => sfu!.restarts.length === 2, 'sfu-restart asked again', { timeout: 10000 });
+    expect(sfu.restarts[1]!.at - sfu.restarts[0]!.at).to.be.at.least(1900);
     expect(sfu.errors).to.deep.equal([]);
   });
 });

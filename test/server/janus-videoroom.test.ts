@@ -266,6 +266,22 @@ describe('Janus VideoRoom wrapper (real Janus)', { skip: missing }, () => {
       // upper layers (quality limitation "cpu") and Janus keeps the one that flows.
       await sfu.selectLayer('bob', 'alice', { substream: 2 });
 
+      // An ICE restart of B's subscription: a new offer with new credentials; answered, the video goes on.
+      await assert.rejects(sfu.restartSubscriber('nobody'), (error: unknown) => error instanceof JanusError && error.code === undefined);
+      const restartOffer = await sfu.restartSubscriber('bob');
+      assert.ok(restartOffer, 'Janus makes an ICE-restart offer');
+      const ufrag = (sdp: string): string | undefined => /^a=ice-ufrag:(.+)$/m.exec(sdp)?.[1];
+      assert.notEqual(ufrag(restartOffer), ufrag(subscriberOffer));
+      const restartAnswer = await pageB.evaluate(async (sdp) => {
+        const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+        await pc.setRemoteDescription({ type: 'offer', sdp });
+        await pc.setLocalDescription();
+        return pc.localDescription!.sdp;
+      }, restartOffer);
+      await sfu.start('bob', restartAnswer);
+      const beforeRestart = (await videoProgress(pageB)).decoded;
+      await until(async () => (await videoProgress(pageB)).decoded >= beforeRestart + 10, 10_000, () => 'frames stopped after the ICE restart');
+
       // A leaves: everyone hears it once, and Janus renegotiates B's subscription by itself.
       await sfu.leave('alice');
       await sfu.leave('alice'); // idempotent

@@ -262,6 +262,41 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       await pageB.context().close();
     });
 
+    it('restarts a subscriber’s ICE on sfu-restart: a new sfu-offer with new credentials, and the video goes on', async () => {
+      const room = roomName('restart');
+      const alice = await join(sfu.url, room, 'Alice');
+      const bob = await join(sfu.url, room, 'Bob');
+      const pageA = await sfuPage(browser, site.url, alice.client);
+      const pageB = await sfuPage(browser, site.url, bob.client);
+      await publish(alice, pageA);
+      const offer = await until(() => bob.offers.find((o) => o.streams.some((s) => s.participant === alice.id && s.kind === 'video')), 15_000, () => 'no sfu-offer naming Alice at Bob');
+      await answerOffer(bob, pageB, offer);
+      await until(async () => (await framesDecoded(pageB)) || null, 20_000, () => 'no video at Bob before the restart');
+      await until(async () => (await pageB.evaluate(() => (window as unknown as { sub: RTCPeerConnection }).sub.connectionState)) === 'connected', 10_000, () => 'Bob’s subscriber is not connected');
+
+      const ufrag = (sdp: string): string => /^a=ice-ufrag:(.+)$/m.exec(sdp)![1]!;
+      const localSdp = (): Promise<string> => pageB.evaluate(() => (window as unknown as { sub: RTCPeerConnection }).sub.localDescription!.sdp);
+      const answerUfrag = ufrag(await localSdp());
+      const offersBefore = bob.offers.length;
+      assert.deepEqual(await ask(bob.client, 'sfu-restart', { target: 'subscriber' }), { ok: true });
+      const restarted = await until(() => bob.offers[offersBefore], 10_000, () => 'no sfu-offer after sfu-restart');
+      assert.notEqual(ufrag(restarted.sdp), ufrag(offer.sdp), 'the restart offer carries new ICE credentials');
+      assert.deepEqual(
+        restarted.streams.map((s) => `${s.participant}:${s.kind}`).sort(),
+        offer.streams.map((s) => `${s.participant}:${s.kind}`).sort(),
+        'the same streams',
+      );
+      await answerOffer(bob, pageB, restarted);
+      // The page's answer took new credentials too, and media flows on the restarted ICE.
+      assert.notEqual(ufrag(await localSdp()), answerUfrag, 'the page answered with new credentials');
+      await until(async () => (await pageB.evaluate(() => (window as unknown as { sub: RTCPeerConnection }).sub.connectionState)) === 'connected', 10_000, () => 'Bob’s subscriber did not reconnect');
+      const after = await framesDecoded(pageB);
+      await until(async () => (await framesDecoded(pageB)) >= after + 10, 10_000, () => 'frames stopped after the restart');
+      assert.deepEqual(bob.errors, []);
+      await pageA.context().close();
+      await pageB.context().close();
+    });
+
     it('relays data within the room, with the sender set by the server', async () => {
       const room = roomName('relay');
       const alice = await join(sfu.url, room, 'Alice');
@@ -315,6 +350,11 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
         [alice.client, 'sfu-layer', { participant: bob.id, layer: 3 }],
         [alice.client, 'sfu-layer', { participant: '../etc', layer: 0 }],
         [alice.client, 'sfu-layer', { participant: alice.id, layer: 0 }],
+        [alice.client, 'sfu-restart', 'nonsense'],
+        [alice.client, 'sfu-restart', {}],
+        [alice.client, 'sfu-restart', { target: 'publisher' }],
+        [alice.client, 'sfu-restart', { target: 'subscriber' }], // no sfu-offer yet: nothing to restart
+        [stranger, 'sfu-restart', { target: 'subscriber' }], // not joined
         [alice.client, 'relay', { to: bob.id, channel: 'chat' }],
         [alice.client, 'relay', { to: bob.id, channel: '', data: 'x' }],
         [alice.client, 'relay', { to: bob.id, channel: 'x'.repeat(LIMITS.maxRelayChannelLength + 1), data: 'x' }],
@@ -350,6 +390,9 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       // SFU messages in a mesh room are refused; signals and relays work.
       const refused = await ask(alice.client, 'sfu-publish', { sdp: 'v=0' });
       assert.equal(refused.error?.code, 'invalid-input');
+      const noRestart = await ask(alice.client, 'sfu-restart', { target: 'subscriber' });
+      assert.equal(noRestart.error?.code, 'invalid-input');
+      assert.equal(noRestart.error?.message, 'this room is not on the SFU: sfu-* messages are for SFU rooms');
       assert.deepEqual(await ask(alice.client, 'relay', { to: bob.id, channel: 'chat', data: 'hi' }), { ok: true });
 
       const carol = await join(sfu.url, room, 'Carol');

@@ -10,6 +10,7 @@ import {
   validateSfuCandidate,
   validateSfuLayer,
   validateSfuPublish,
+  validateSfuRestart,
   validateSignal,
   validateUpdate,
   type Validated,
@@ -308,6 +309,12 @@ describe('SFU messages', () => {
       assertRefused(validateSfuCandidate(payload));
       assertRefused(validateSfuLayer(payload));
     }
+  });
+
+  it('checks sfu-restart: only the subscriber, dropping the rest', () => {
+    assert.deepEqual(validateSfuRestart({ target: 'subscriber', extra: 1 }), { ok: true, value: { target: 'subscriber' } });
+    for (const target of ['publisher', 'both', '', null, undefined, 1]) assertRefused(validateSfuRestart({ target }));
+    for (const payload of NOT_OBJECTS) assertRefused(validateSfuRestart(payload));
   });
 });
 

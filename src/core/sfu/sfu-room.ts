@@ -63,6 +63,7 @@ export class SfuRoom {
         answer: (sdp) => signaling.sfuAnswer(sdp),
         candidate: (candidate) => signaling.sfuCandidate(candidate),
         layer: (request) => signaling.sfuLayer(request),
+        restart: (target) => signaling.sfuRestart(target),
       },
       onChange: () => this.#onChange(),
       onError: (error) => console.warn('rtc-elements: SFU negotiation failed', error),

@@ -1,7 +1,7 @@
-import type { SfuCandidate, SfuLayerRequest, SfuOffer, SfuPublishRequest, SfuStreamInfo } from '../../protocol/index.js';
+import type { SfuCandidate, SfuLayerRequest, SfuOffer, SfuPublishRequest, SfuRestartRequest, SfuStreamInfo } from '../../protocol/index.js';
 import { toConnectionState, type ConnectionState } from '../call-state.js';
 import { compareSamples, sampleStats, type ConnectionStats, type StatsSample } from '../peer/quality.js';
-import type { LocalMedia } from '../peer/remote-peer.js';
+import { DISCONNECTED_RESTART_MS, type LocalMedia } from '../peer/remote-peer.js';
 
 /** What an SFU session sends through the signal server. */
 export interface SfuSignaling {
@@ -11,6 +11,11 @@ export interface SfuSignaling {
   answer(sdp: string): Promise<void>;
   candidate(candidate: SfuCandidate): void;
   layer(request: SfuLayerRequest): void;
+  /**
+   * `sfu-restart`: asks the SFU for an ICE restart of the subscriber connection; resolves
+   * once it is under way (the new offer comes through `handleOffer`).
+   */
+  restart(target: SfuRestartRequest['target']): Promise<void>;
 }
 
 export interface SfuSessionOptions {
@@ -21,6 +26,9 @@ export interface SfuSessionOptions {
   onChange: () => void;
   onError: (error: unknown) => void;
 }
+
+/** Waits between subscriber ICE restarts that did not heal it: 2 s, doubling, up to 30 s. */
+export const SUBSCRIBER_RESTART_BACKOFF_MS = { first: 2000, max: 30_000 } as const;
 
 /** Simulcast layer index (0 smallest .. 2 full) as `sfu-layer` names it. */
 export type SfuLayer = SfuLayerRequest['layer'];
@@ -82,6 +90,12 @@ export class SfuSession {
   #stats: ConnectionStats | null = null;
   #lastSample: StatsSample | null = null;
   #connectionState: ConnectionState = 'connecting';
+  /** The next subscriber ICE restart (`sfu-restart`), when one is due. */
+  #restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** An `sfu-restart` is in flight: one at a time. */
+  #restarting = false;
+  /** `sfu-restart`s asked since the subscriber was last connected: the backoff grows with them. */
+  #restartAttempts = 0;
   #closed = false;
 
   constructor(options: SfuSessionOptions) {
@@ -216,6 +230,7 @@ export class SfuSession {
     this.subscriber.removeEventListener('icecandidate', this.#onSubscriberCandidate);
     this.subscriber.removeEventListener('connectionstatechange', this.#onSubscriberState);
     this.subscriber.removeEventListener('track', this.#onTrack);
+    this.#clearRestartTimer();
     for (const { stream } of this.#received.values()) for (const track of stream?.getTracks() ?? []) track.removeEventListener('unmute', this.#onUnmute);
     this.publisher.close();
     this.subscriber.close();
@@ -288,14 +303,63 @@ export class SfuSession {
     if (!this.#closed) this.#options.signaling.candidate({ target: 'subscriber', candidate: candidate ? candidate.toJSON() as { candidate: string } : null });
   };
 
+  /**
+   * The SFU makes the subscriber's offers, so only it can restart that connection's ICE:
+   * a `failed` subscriber (or one `disconnected` for DISCONNECTED_RESTART_MS, as a mesh
+   * peer) asks it to with `sfu-restart`, and the new offer is answered as any other. One
+   * request at a time; while the connection does not come back, again after a backoff.
+   */
   readonly #onSubscriberState = (): void => {
-    // The SFU makes the subscriber's offers, so only it can restart that connection's ICE;
-    // a failure is shown on every tile until it does (or the server sets us up again).
-    const next = toConnectionState(this.subscriber.connectionState);
+    if (this.#closed) return;
+    const state = this.subscriber.connectionState;
+    if (state === 'connected') this.#restartAttempts = 0;
+    // Every change re-decides: a connection that came back (or is trying) waits no more.
+    this.#clearRestartTimer();
+    if (state === 'failed') this.#scheduleRestart(this.#restartAttempts === 0 ? 0 : this.#backoff());
+    else if (state === 'disconnected') this.#scheduleRestart(Math.max(DISCONNECTED_RESTART_MS, this.#restartAttempts === 0 ? 0 : this.#backoff()));
+    const next = toConnectionState(state);
     if (next === this.#connectionState) return;
     this.#connectionState = next;
     this.#options.onChange();
   };
+
+  #backoff(): number {
+    const { first, max } = SUBSCRIBER_RESTART_BACKOFF_MS;
+    return Math.min(first * 2 ** Math.max(0, this.#restartAttempts - 1), max);
+  }
+
+  #clearRestartTimer(): void {
+    if (this.#restartTimer !== null) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+  }
+
+  #scheduleRestart(delayMs: number): void {
+    if (this.#closed || this.#restartTimer !== null) return;
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = null;
+      void this.#restartSubscriber();
+    }, delayMs);
+  }
+
+  /** Asks the SFU for a subscriber ICE restart, if the connection still needs one and none is in flight. */
+  async #restartSubscriber(): Promise<void> {
+    const state = this.subscriber.connectionState;
+    if (this.#closed || this.#restarting || !this.subscriber.remoteDescription) return;
+    if (state !== 'failed' && state !== 'disconnected') return;
+    this.#restarting = true;
+    this.#restartAttempts++;
+    try {
+      await this.#options.signaling.restart('subscriber');
+    } catch (error) {
+      if (!this.#closed) this.#options.onError(error);
+    } finally {
+      this.#restarting = false;
+    }
+    // Not healed (the request failed, or its offer did not help): once more, after a while.
+    // A state change before then re-decides (and clears this).
+    const now = this.subscriber.connectionState;
+    if (!this.#closed && (now === 'failed' || now === 'disconnected')) this.#scheduleRestart(this.#backoff());
+  }
 
   /** Tracks arrive during `setRemoteDescription`; the mapping is rebuilt once the offer is applied. */
   readonly #onTrack = (): void => undefined;

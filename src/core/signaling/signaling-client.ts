@@ -9,6 +9,7 @@ import type {
   SfuCandidate,
   SfuLayerRequest,
   SfuPublishRequest,
+  SfuRestartRequest,
   SignalData,
 } from '../../protocol/index.js';
 import { RtcError } from '../errors.js';
@@ -135,6 +136,11 @@ export class SignalingClient {
 
   sfuCandidate(candidate: SfuCandidate): void {
     this.#emit('sfu-candidate', candidate);
+  }
+
+  /** SFU rooms: asks for an ICE restart of the subscriber connection; the new offer follows as `sfu-offer`. */
+  async sfuRestart(target: SfuRestartRequest['target']): Promise<void> {
+    await this.#ask('sfu-restart', { target }, SFU_TIMEOUT_MS);
   }
 
   /** SFU rooms: which simulcast layer of a participant's camera this page wants. */
