@@ -8,7 +8,7 @@ import type { ErrorCode, Topology } from '../src/protocol/index.js';
 import type { Logger } from './logger.js';
 import type { RoomStore } from './room-store.js';
 import { SfuRequestError, type SfuBackend } from './sfu/types.js';
-import { validateSfuAnswer, validateSfuCandidate, validateSfuLayer, validateSfuPublish, validateSfuRestart } from './validate.js';
+import { validateSfuAnswer, validateSfuCandidate, validateSfuLayer, validateSfuPublish, validateSfuRestart, type Validated } from './validate.js';
 
 /** What these handlers need of a socket: the server's per-socket data. */
 export interface SfuSocket {
@@ -29,6 +29,18 @@ export interface SfuEventsOptions {
   /** Counts an SFU message passed on (metrics). */
   counted: () => void;
   messages: { notJoined: string; notSfu: string; needsAck: string; notInRoom: string };
+}
+
+/** How one `sfu-*` event is handled (see `handle`). */
+interface SfuRequest<T> {
+  event: string;
+  validate: (payload: unknown) => Validated<T>;
+  /** Refused without an ack: its answer carries something back. */
+  needsAck?: boolean;
+  /** Counted as an SFU message passed on (metrics). */
+  counts?: boolean;
+  /** The work; what it answers goes into the ack. A `SfuRequestError` refuses the request. */
+  run: (sfu: SfuBackend, from: { id: string; room: string }, request: T) => Promise<Record<string, unknown> | void>;
 }
 
 /** The SFU side of a signal server: see the file comment. */
@@ -88,6 +100,26 @@ export function createSfuEvents(options: SfuEventsOptions): SfuEvents {
     refuse(socket, event, error.code, error.message, ack);
   }
 
+  /**
+   * One `sfu-*` request: checked, from a participant of an SFU room, handed to the SFU;
+   * acknowledged with `{ ok: true }` and whatever `run` answers, or refused.
+   */
+  async function handle<T>(socket: SfuSocket, payload: unknown, ack: AckCallback | undefined, request: SfuRequest<T>): Promise<void> {
+    const { event } = request;
+    if (request.needsAck && !ack) return refuse(socket, event, 'invalid-input', messages.needsAck);
+    const checked = request.validate(payload);
+    if (!checked.ok) return refuse(socket, event, 'invalid-input', checked.reason, ack);
+    const from = await sender(socket, event, ack);
+    if (!from || !sfu) return;
+    try {
+      const answer = await request.run(sfu, from, checked.value);
+      ack?.({ ok: true, ...answer });
+      if (request.counts) counted();
+    } catch (error) {
+      failed(socket, event, error, ack);
+    }
+  }
+
   return {
     currentTopology,
     async settleTopology(room) {
@@ -108,78 +140,49 @@ export function createSfuEvents(options: SfuEventsOptions): SfuEvents {
       await sfu?.leave(room, id, false).catch((error: unknown) => logger.warn({ err: error, participantId: id }, 'SFU: could not reset a resumed participant'));
     },
 
-    async onPublish(socket, payload, ack) {
-      if (!ack) return refuse(socket, 'sfu-publish', 'invalid-input', messages.needsAck);
-      const request = validateSfuPublish(payload);
-      if (!request.ok) return refuse(socket, 'sfu-publish', 'invalid-input', request.reason, ack);
-      const from = await sender(socket, 'sfu-publish', ack);
-      if (!from || !sfu) return;
-      try {
-        const sdp = await sfu.publish(from.room, from.id, request.value.sdp, request.value.screenMid ?? null);
-        ack({ ok: true, sdp });
-        counted();
-      } catch (error) {
-        failed(socket, 'sfu-publish', error, ack);
-      }
-    },
+    onPublish: (socket, payload, ack) =>
+      handle(socket, payload, ack, {
+        event: 'sfu-publish',
+        validate: validateSfuPublish,
+        needsAck: true,
+        counts: true,
+        run: async (backend, from, request) => ({ sdp: await backend.publish(from.room, from.id, request.sdp, request.screenMid ?? null) }),
+      }),
 
-    async onAnswer(socket, payload, ack) {
-      const request = validateSfuAnswer(payload);
-      if (!request.ok) return refuse(socket, 'sfu-answer', 'invalid-input', request.reason, ack);
-      const from = await sender(socket, 'sfu-answer', ack);
-      if (!from || !sfu) return;
-      try {
-        await sfu.answer(from.room, from.id, request.value.sdp);
-        ack?.({ ok: true });
-        counted();
-      } catch (error) {
-        failed(socket, 'sfu-answer', error, ack);
-      }
-    },
+    onAnswer: (socket, payload, ack) =>
+      handle(socket, payload, ack, {
+        event: 'sfu-answer',
+        validate: validateSfuAnswer,
+        counts: true,
+        run: (backend, from, request) => backend.answer(from.room, from.id, request.sdp),
+      }),
 
-    async onCandidate(socket, payload, ack) {
-      const request = validateSfuCandidate(payload);
-      if (!request.ok) return refuse(socket, 'sfu-candidate', 'invalid-input', request.reason, ack);
-      const from = await sender(socket, 'sfu-candidate', ack);
-      if (!from || !sfu) return;
-      try {
-        await sfu.candidate(from.room, from.id, request.value.target, request.value.candidate);
-        ack?.({ ok: true });
-      } catch (error) {
-        failed(socket, 'sfu-candidate', error, ack);
-      }
-    },
+    onCandidate: (socket, payload, ack) =>
+      handle(socket, payload, ack, {
+        event: 'sfu-candidate',
+        validate: validateSfuCandidate,
+        run: (backend, from, request) => backend.candidate(from.room, from.id, request.target, request.candidate),
+      }),
 
-    async onLayer(socket, payload, ack) {
-      const request = validateSfuLayer(payload);
-      if (!request.ok) return refuse(socket, 'sfu-layer', 'invalid-input', request.reason, ack);
-      const from = await sender(socket, 'sfu-layer', ack);
-      if (!from || !sfu) return;
-      const { participant, layer } = request.value;
-      if (participant === from.id || (await rooms.roomOf(participant)) !== from.room) {
-        return refuse(socket, 'sfu-layer', 'invalid-input', messages.notInRoom, ack);
-      }
-      try {
-        await sfu.layer(from.room, from.id, participant, layer);
-        ack?.({ ok: true });
-      } catch (error) {
-        failed(socket, 'sfu-layer', error, ack);
-      }
-    },
+    onLayer: (socket, payload, ack) =>
+      handle(socket, payload, ack, {
+        event: 'sfu-layer',
+        validate: validateSfuLayer,
+        run: async (backend, from, { participant, layer }) => {
+          if (participant === from.id || (await rooms.roomOf(participant)) !== from.room) {
+            throw new SfuRequestError(messages.notInRoom, 'invalid-input');
+          }
+          await backend.layer(from.room, from.id, participant, layer);
+        },
+      }),
 
-    async onRestart(socket, payload, ack) {
-      if (!ack) return refuse(socket, 'sfu-restart', 'invalid-input', messages.needsAck);
-      const request = validateSfuRestart(payload);
-      if (!request.ok) return refuse(socket, 'sfu-restart', 'invalid-input', request.reason, ack);
-      const from = await sender(socket, 'sfu-restart', ack);
-      if (!from || !sfu) return;
-      try {
-        await sfu.restartSubscriber(from.room, from.id);
-        ack({ ok: true });
-        counted();
-      } catch (error) {
-        failed(socket, 'sfu-restart', error, ack);
-      }
-    },
+    onRestart: (socket, payload, ack) =>
+      handle(socket, payload, ack, {
+        event: 'sfu-restart',
+        validate: validateSfuRestart,
+        needsAck: true,
+        counts: true,
+        run: (backend, from) => backend.restartSubscriber(from.room, from.id),
+      }),
   };
 }

@@ -105,14 +105,7 @@ export class SignalingClient {
 
   /** Asks to join a room; the server's refusal becomes an `RtcError` with its code. */
   async join(request: JoinRequest): Promise<Extract<JoinAnswer, { ok: true }>> {
-    let answer: JoinAnswer;
-    try {
-      answer = await this.#connection.request<JoinAnswer>('join', request, CONNECT_TIMEOUT_MS);
-    } catch (error) {
-      throw new RtcError('signaling-unreachable', 'The signal server did not answer', { cause: error });
-    }
-    if (!answer.ok) throw new RtcError(answer.error.code, answer.error.message);
-    return answer;
+    return this.#ask('join', request, CONNECT_TIMEOUT_MS, 'signaling-unreachable');
   }
 
   signal(to: string, data: SignalData): void {
@@ -164,12 +157,13 @@ export class SignalingClient {
   }
 
   /** An event with an acknowledgement; a refusal becomes an `RtcError` with the server's code. */
-  async #ask<T extends { ok: true }>(event: ClientEvent, arg: unknown, timeoutMs: number): Promise<T> {
+  async #ask<T extends { ok: true }>(event: ClientEvent, arg: unknown, timeoutMs: number, silence: ErrorCode = 'connection-failed'): Promise<T> {
     let answer: T | { ok: false; error: { code: ErrorCode; message: string } };
     try {
       answer = await this.#connection.request<typeof answer>(event, arg, timeoutMs);
     } catch (error) {
-      throw new RtcError('connection-failed', `The signal server did not answer ${event}`, { cause: error });
+      // No answer at all: `silence` says what that means for this request.
+      throw new RtcError(silence, `The signal server did not answer ${event}`, { cause: error });
     }
     if (!answer?.ok) throw new RtcError(answer?.error?.code ?? 'connection-failed', answer?.error?.message ?? `${event} failed`);
     return answer;
