@@ -3,6 +3,7 @@
  * against Lit and socket.io-client bundled the same way in the same run.
  */
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 
@@ -93,4 +94,95 @@ export async function measureWeight(): Promise<WeightResult> {
     breakdown,
     breakdownTotal,
   };
+}
+
+/** One source module's share of `dist/rtc-elements.min.js`. */
+export interface ModuleWeight {
+  /** The module, as the source map names it (`core/call.js`, `node_modules/lit-html/lit-html.js`). */
+  module: string;
+  /** Minified bytes in the bundle. */
+  raw: number;
+  /** What the bundle's gzip (level 9) would lose without those bytes: the bytes to win by cutting it. */
+  gzip: number;
+}
+
+/**
+ * The per-module breakdown of the real bundle (rollup + terser), from its source map: each
+ * module's minified bytes, and its marginal gzip cost. The costs do not add up exactly to
+ * the bundle's gzip size (compression shares context between modules), but they rank the
+ * modules by what cutting them would save. About a second: not part of `measureWeight`.
+ */
+export function moduleWeights(file = 'dist/rtc-elements.min.js'): ModuleWeight[] {
+  // Source map columns count UTF-16 code units: index the code as a JS string.
+  const code = readFileSync(file, 'utf8');
+  const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[]; mappings: string };
+  // Which source each character of the bundle came from: a segment runs to the next one,
+  // across lines too (a CSS or HTML template literal spans many).
+  const owner = new Int16Array(code.length).fill(-1);
+  let lineStart = 0;
+  let source = 0;
+  let last: { at: number; source: number } | null = null;
+  for (const line of map.mappings.split(';')) {
+    let column = 0;
+    for (const segment of line.split(',')) {
+      if (!segment) continue;
+      // Fields: column, then (if mapped) source, original line and column, name; all deltas.
+      const fields = decodeVlq(segment);
+      column += fields[0]!;
+      if (last) owner.fill(last.source, last.at, lineStart + column);
+      if (fields.length > 1) source += fields[1]!;
+      last = fields.length > 1 ? { at: lineStart + column, source } : null;
+    }
+    lineStart = code.indexOf('\n', lineStart) + 1 || code.length;
+  }
+  if (last) owner.fill(last.source, last.at, code.length);
+  const gzip = (text: string): number => gzipSync(text, { level: 9 }).byteLength;
+  const full = gzip(code);
+  const weights: ModuleWeight[] = [];
+  for (const index of new Set(owner)) {
+    if (index === -1) continue;
+    let mine = '';
+    let rest = '';
+    for (let i = 0; i < code.length; ) {
+      let j = i;
+      while (j < code.length && (owner[j] === index) === (owner[i] === index)) j++;
+      if (owner[i] === index) mine += code.slice(i, j);
+      else rest += code.slice(i, j);
+      i = j;
+    }
+    const module = map.sources[index]!.replace(/^.*node_modules\//, 'node_modules/').replace(/^(\.\.\/)+/, '');
+    weights.push({ module, raw: Buffer.byteLength(mine), gzip: full - gzip(rest) });
+  }
+  return weights.sort((a, b) => b.gzip - a.gzip);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** One source map segment's base64 VLQ fields. */
+function decodeVlq(segment: string): number[] {
+  const fields: number[] = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of segment) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+      continue;
+    }
+    fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+    value = 0;
+    shift = 0;
+  }
+  return fields;
+}
+
+// `node --import tsx bench/weight.ts` (after `npm run build`): the sizes and the per-module breakdown.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const weight = await measureWeight();
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  console.log(`dist/rtc-elements.min.js  ${weight.full.raw} bytes, ${weight.full.gzip} gzip (${kib(weight.full.gzip)}), ${weight.full.brotli} brotli`);
+  console.log(`rtc-elements/core         ${weight.core.raw} bytes, ${weight.core.gzip} gzip (${kib(weight.core.gzip)}), ${weight.core.brotli} brotli`);
+  console.log('\nBy module: minified bytes, and the gzip bytes the bundle would lose without them');
+  for (const { module, raw, gzip } of moduleWeights()) console.log(`  ${String(gzip).padStart(6)} ${String(raw).padStart(7)}  ${module}`);
 }

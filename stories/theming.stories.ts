@@ -29,6 +29,15 @@ const meta = {
 export default meta;
 type Story = StoryObj;
 
+/** docs/theming.md's property table, by property: `['', property, meaning, dark, light, '']`. */
+const DOC_ROWS = new Map(
+  themingDoc
+    .split('\n')
+    .filter((line) => line.startsWith('| `--rtc-'))
+    .map((line) => line.split('|').map((cell) => cell.trim()))
+    .map((cells) => [cells[1]!.replaceAll('`', ''), cells]),
+);
+
 /** A busy call: people muted and off camera, poor network, someone recording, the chat open. */
 function busyCall(storyId: string, theme: ThemeName | 'auto'): TemplateResult {
   const args = { ...CALL_ARGS, theme, participants: 4, someoneMuted: true, someoneCameraOff: true, quality: 'poor' as const, recording: 'someone' as const, chat: true };
@@ -274,7 +283,7 @@ export const Tokens: Story = {
         ${THEME_TOKENS.map(
           (t) => html`<tr>
             <td style="padding: 4px 8px"><code>${t.property}</code></td>
-            <td style="padding: 4px 8px">${t.meaning}</td>
+            <td style="padding: 4px 8px">${DOC_ROWS.get(t.property)?.[2]}</td>
             <td style="padding: 4px 8px">${swatch(t.dark.replace('var(--_danger)', THEME_TOKENS.find((d) => d.internal === '--_danger')!.dark))} <code>${t.dark}</code></td>
             <td style="padding: 4px 8px">${swatch(t.light.replace('var(--_danger)', THEME_TOKENS.find((d) => d.internal === '--_danger')!.light))} <code>${t.light}</code></td>
           </tr>`,
@@ -285,13 +294,7 @@ export const Tokens: Story = {
   play: async ({ canvasElement }) => {
     expect(canvasElement.querySelectorAll('tbody tr')).toHaveLength(THEME_TOKENS.length);
     // docs/theming.md documents every colour token with both defaults, as the code has them...
-    const rows = new Map(
-      themingDoc
-        .split('\n')
-        .filter((line) => line.startsWith('| `--rtc-'))
-        .map((line) => line.split('|').map((cell) => cell.trim()))
-        .map((cells) => [cells[1]!.replaceAll('`', ''), cells]),
-    );
+    const rows = DOC_ROWS;
     for (const token of THEME_TOKENS) {
       const row = rows.get(token.property);
       expect(row, `${token.property} is in docs/theming.md`).toBeDefined();

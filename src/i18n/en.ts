@@ -13,7 +13,6 @@ export const en = {
   'call.rejoin': 'Rejoin',
   'call.retry': 'Try again',
   'call.dismiss': 'Dismiss',
-  'call.empty': 'Waiting for others to join…',
   'tile.you': '{name} (you)',
   'tile.youUnnamed': 'You',
   'tile.guest': 'Guest',

@@ -15,7 +15,6 @@ export const nl: Record<MessageKey, string> = {
   'call.rejoin': 'Opnieuw deelnemen',
   'call.retry': 'Opnieuw proberen',
   'call.dismiss': 'Sluiten',
-  'call.empty': 'Wachten tot anderen deelnemen…',
   'tile.you': '{name} (jij)',
   'tile.youUnnamed': 'Jij',
   'tile.guest': 'Gast',

@@ -58,7 +58,8 @@ export const callStyles = css`
   .panel .download {
     flex: 0;
   }
-  .close {
+  .close,
+  .dismiss {
     border: 0;
     background: transparent;
     color: var(--_text);
@@ -124,13 +125,6 @@ export const callStyles = css`
   .error-hint {
     color: var(--_text);
     opacity: 0.9;
-  }
-  .dismiss {
-    border: 0;
-    background: transparent;
-    color: var(--_text);
-    font-size: 1.4rem;
-    line-height: 1;
   }
   .primary {
     padding: 12px 20px;

@@ -1,6 +1,5 @@
 import { ContextProvider } from '@lit/context';
-import { html, LitElement, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, LitElement, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { Call } from '../../core/call.js';
 import type { CallSnapshot, CallState } from '../../core/call-state.js';
 import type { RtcError } from '../../core/errors.js';
@@ -83,32 +82,48 @@ type Panel = 'chat' | 'settings' | null;
 export class RtcCall extends LitElement {
   static override styles = [tokens, callStyles];
 
+  static override properties: PropertyDeclarations = {
+    room: { reflect: true },
+    server: {},
+    name: {},
+    token: {},
+    autojoin: { type: Boolean },
+    muted: { type: Boolean },
+    cameraOff: { type: Boolean, attribute: 'camera-off' },
+    iceTransportPolicy: { attribute: 'ice-transport-policy' },
+    theme: { reflect: true },
+    dismissedError: { attribute: false },
+    panel: { attribute: false },
+    announcement: { attribute: false },
+    recordingUrl: { attribute: false },
+  };
+
   /** The room to join; peers in the same room on the same server meet. */
-  @property({ reflect: true }) room = '';
+  room = '';
   /** Signal server URL. Default: the origin the script was loaded from, else the page's. */
-  @property() server?: string;
+  server?: string;
   /** Display name shown to others; asked for in the pre-join screen when unset. */
-  @property() name?: string;
+  name?: string;
   /** Access token, for servers that require one. */
-  @property() token?: string;
+  token?: string;
   /** Skip the pre-join screen and join at once. */
-  @property({ type: Boolean }) autojoin = false;
+  autojoin = false;
   /** Join with the microphone off. */
-  @property({ type: Boolean }) muted = false;
+  muted = false;
   /** Join with the camera off. */
-  @property({ type: Boolean, attribute: 'camera-off' }) cameraOff = false;
+  cameraOff = false;
   /** `relay` hides this device's IP addresses from peers (needs TURN). */
-  @property({ attribute: 'ice-transport-policy' }) iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   /**
    * Colour theme of the call and every element inside it: `light` or `dark`. Unset, it
    * follows the system (`prefers-color-scheme`), dark unless light is preferred. See docs/theming.md.
    */
-  @property({ reflect: true }) theme?: 'light' | 'dark';
+  theme?: 'light' | 'dark';
 
-  @state() private dismissedError: RtcError | null = null;
-  @state() private panel: Panel = null;
-  @state() private announcement = '';
-  @state() private recordingUrl: string | null = null;
+  private dismissedError: RtcError | null = null;
+  private panel: Panel = null;
+  private announcement = '';
+  private recordingUrl: string | null = null;
   /** Chat messages from others already seen (the chat was open when they came). */
   #seenMessages = 0;
 

@@ -30,10 +30,6 @@ export class CallRecorder {
     this.#canvas.height = HEIGHT;
   }
 
-  get recording(): boolean {
-    return this.#recorder?.state === 'recording';
-  }
-
   start(): void {
     if (this.#recorder) return;
     const video = this.#canvas.captureStream(FPS).getVideoTracks()[0]!;

@@ -1,5 +1,4 @@
-import { html, nothing, svg, type PropertyValues } from 'lit';
-import { query, state } from 'lit/decorators.js';
+import { html, nothing, svg, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { DEFAULT_MAX_FILE_SIZE, type Call } from '../../core/call.js';
 import type { FileTransferSnapshot } from '../../core/call-state.js';
 import { MAX_CHAT_LENGTH, type ChatMessage } from '../../core/data/chat.js';
@@ -55,13 +54,20 @@ const attachIcon = svg`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidd
  */
 export class RtcChat extends CallElement {
   static override styles = [tokens, chatStyles];
+  static override properties: PropertyDeclarations = { fileError: { attribute: false } };
 
   /** A file that could not be sent, in words; cleared by the next send. */
-  @state() private fileError: string | null = null;
+  private fileError: string | null = null;
 
-  @query('[part="messages"]') private list!: HTMLElement;
-  @query('[part="input"]') private input!: HTMLInputElement;
-  @query('[part="file-input"]') private fileInput!: HTMLInputElement;
+  get #list(): HTMLElement {
+    return this.renderRoot.querySelector('[part="messages"]')!;
+  }
+  get #input(): HTMLInputElement {
+    return this.renderRoot.querySelector('[part="input"]')!;
+  }
+  get #fileInput(): HTMLInputElement {
+    return this.renderRoot.querySelector('[part="file-input"]')!;
+  }
 
   /** Object URLs of received files, made when first shown, revoked when the element leaves the page. */
   readonly #urls = new Map<string, string>();
@@ -137,7 +143,7 @@ export class RtcChat extends CallElement {
 
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (this.#stickToBottom) this.list.scrollTop = this.list.scrollHeight;
+    if (this.#stickToBottom) this.#list.scrollTop = this.#list.scrollHeight;
   }
 
   /** Messages in arrival order, each transfer after the message that came before it. */
@@ -240,14 +246,14 @@ export class RtcChat extends CallElement {
   }
 
   readonly #onScroll = (): void => {
-    const list = this.list;
+    const list = this.#list;
     this.#stickToBottom = list.scrollHeight - list.scrollTop - list.clientHeight <= STICK_THRESHOLD;
   };
 
   readonly #onSubmit = (event: Event): void => {
     event.preventDefault();
     const call = this.call;
-    const text = this.input.value;
+    const text = this.#input.value;
     if (!call || !text.trim()) return;
     try {
       call.sendChat(text);
@@ -255,20 +261,20 @@ export class RtcChat extends CallElement {
       // Only empty or oversized text throws, and the field rules both out.
       return;
     }
-    this.input.value = '';
-    this.input.focus();
+    this.#input.value = '';
+    this.#input.focus();
     // Your own message always comes into view.
     this.#stickToBottom = true;
   };
 
   readonly #chooseFile = (): void => {
-    this.fileInput.click();
+    this.#fileInput.click();
   };
 
   readonly #onFileChosen = (): void => {
-    const files = [...(this.fileInput.files ?? [])];
+    const files = [...(this.#fileInput.files ?? [])];
     // Let the same file be chosen again later.
-    this.fileInput.value = '';
+    this.#fileInput.value = '';
     this.fileError = null;
     for (const file of files) this.#sendFile(file);
   };

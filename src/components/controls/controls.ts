@@ -1,5 +1,4 @@
-import { html, nothing, type TemplateResult } from 'lit';
-import { property } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type TemplateResult } from 'lit';
 import type { MessageKey } from '../../i18n/index.js';
 import { CallElement } from '../shared/call-element.js';
 import { RtcControlEvent, type ControlAction } from '../shared/events.js';
@@ -53,15 +52,21 @@ export const SHORTCUTS: Readonly<Record<string, ControlAction | 'microphone' | '
  */
 export class RtcControls extends CallElement {
   static override styles = [tokens, controlsStyles];
+  static override properties: PropertyDeclarations = {
+    chatOpen: { type: Boolean, attribute: 'chat-open' },
+    settingsOpen: { type: Boolean, attribute: 'settings-open' },
+    unread: { type: Number },
+    showPanels: { type: Boolean, attribute: 'show-panels' },
+  };
 
   /** Whether the chat panel is open (drives the chat button's `aria-pressed`). */
-  @property({ type: Boolean, attribute: 'chat-open' }) chatOpen = false;
+  chatOpen = false;
   /** Whether the settings panel is open. */
-  @property({ type: Boolean, attribute: 'settings-open' }) settingsOpen = false;
+  settingsOpen = false;
   /** Chat messages not seen yet, shown on the chat button. */
-  @property({ type: Number }) unread = 0;
+  unread = 0;
   /** Show the chat, settings, record and picture-in-picture buttons (the default interface does). */
-  @property({ type: Boolean, attribute: 'show-panels' }) showPanels = false;
+  showPanels = false;
 
   protected override render(): unknown {
     const snapshot = this.controller.snapshot;

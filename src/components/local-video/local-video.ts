@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, query } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import { CallElement } from '../shared/call-element.js';
 import { micOffIcon } from '../shared/icons.js';
 import { attachStream } from '../shared/media-binding.js';
@@ -26,11 +25,10 @@ import { localVideoStyles } from './local-video.styles.js';
  */
 export class RtcLocalVideo extends CallElement {
   static override styles = [tokens, tileStyles, localVideoStyles];
+  static override properties: PropertyDeclarations = { screen: { type: Boolean, reflect: true } };
 
   /** Show this device's screen share instead of the camera. */
-  @property({ type: Boolean, reflect: true }) screen = false;
-
-  @query('video') private video!: HTMLVideoElement;
+  screen = false;
 
   protected override render(): unknown {
     const snapshot = this.controller.snapshot;
@@ -60,6 +58,6 @@ export class RtcLocalVideo extends CallElement {
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
     const snapshot = this.controller.snapshot;
-    void attachStream(this.video, (this.screen ? snapshot?.screenStream : snapshot?.localStream) ?? null);
+    void attachStream(this.renderRoot.querySelector('video')!, (this.screen ? snapshot?.screenStream : snapshot?.localStream) ?? null);
   }
 }

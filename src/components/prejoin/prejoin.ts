@@ -1,5 +1,4 @@
-import { html, nothing } from 'lit';
-import { state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations } from 'lit';
 import { CallElement } from '../shared/call-element.js';
 import { tokens } from '../shared/styles.js';
 import { prejoinStyles } from './prejoin.styles.js';
@@ -28,8 +27,10 @@ const NAME_KEY = 'rtc-elements:name';
 export class RtcPrejoin extends CallElement {
   static override styles = [tokens, prejoinStyles];
 
-  @state() private busy = false;
-  @state() private previewStarted = false;
+  static override properties: PropertyDeclarations = { busy: { attribute: false }, previewStarted: { attribute: false } };
+
+  private busy = false;
+  private previewStarted = false;
 
   protected override render(): unknown {
     const snapshot = this.controller.snapshot;

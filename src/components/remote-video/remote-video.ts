@@ -1,5 +1,4 @@
-import { html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyDeclarations, type PropertyValues } from 'lit';
 import type { Call } from '../../core/call.js';
 import type { ConnectionState, ParticipantSnapshot, Quality } from '../../core/call-state.js';
 import { CallElement } from '../shared/call-element.js';
@@ -37,14 +36,18 @@ const QUALITY_BARS: Record<Quality, number> = { good: 3, fair: 2, poor: 1, unkno
  */
 export class RtcRemoteVideo extends CallElement {
   static override styles = [tokens, tileStyles, remoteVideoStyles];
+  static override properties: PropertyDeclarations = {
+    participant: { reflect: true },
+    screen: { type: Boolean, reflect: true },
+    soundBlocked: { attribute: false },
+  };
 
   /** The id of the participant to show. */
-  @property({ reflect: true }) participant = '';
+  participant = '';
   /** Show the participant's screen share instead of their camera. */
-  @property({ type: Boolean, reflect: true }) screen = false;
+  screen = false;
 
-  @state() private soundBlocked = false;
-  @query('video') private video!: HTMLVideoElement;
+  private soundBlocked = false;
   readonly #internals = this.attachInternals();
   /** Tells the call how big this tile is, so an SFU room sends a video layer that fits it. */
   readonly #resizeObserver = new ResizeObserver((entries) => {
@@ -54,6 +57,10 @@ export class RtcRemoteVideo extends CallElement {
   #width: number | null = null;
   /** What the call was last told about this tile. */
   #reported: { call: Call; participant: string; width: number } | null = null;
+
+  get #video(): HTMLVideoElement | null {
+    return this.renderRoot?.querySelector('video');
+  }
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -122,10 +129,11 @@ export class RtcRemoteVideo extends CallElement {
     this.#reportSize();
     const p = this.snapshot;
     this.#setStates(p);
-    if (!this.video) return;
+    const video = this.#video;
+    if (!video) return;
     const stream = (this.screen ? p?.screenStream : p?.stream) ?? null;
-    void attachStream(this.video, stream, () => (this.soundBlocked = true));
-    if (!this.screen) void applySpeaker(this.video, this.controller.snapshot?.selectedDevices.audiooutput ?? null);
+    void attachStream(video, stream, () => (this.soundBlocked = true));
+    if (!this.screen) void applySpeaker(video, this.controller.snapshot?.selectedDevices.audiooutput ?? null);
   }
 
   /** Reports this tile's width for its participant's camera (a screen share has no layers), or its going away. */
@@ -153,8 +161,10 @@ export class RtcRemoteVideo extends CallElement {
   }
 
   readonly #enableSound = (): void => {
-    this.video.muted = false;
-    void this.video.play();
+    // The button is only there while the video is.
+    const video = this.#video!;
+    video.muted = false;
+    void video.play();
     this.soundBlocked = false;
   };
 }

@@ -41,10 +41,6 @@ export class FileSharing {
     this.#options = options;
   }
 
-  get transfers(): readonly FileTransferSnapshot[] {
-    return this.#transfers;
-  }
-
   /** Sends a file to these peers. Resolves when at least one has it and none was cancelled. */
   async send(file: Blob & { name?: string }, peers: FilePeer[], options: SendOptions = {}): Promise<void> {
     const maxSize = this.#options.maxFileSize;
