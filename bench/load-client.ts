@@ -14,6 +14,7 @@
  * Commands (from the parent, `process.send`): see `Command`; answers: see `Answer`.
  */
 import { createRequire } from 'node:module';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type WsSocket from 'ws';
 import type { IncomingMessage } from 'node:http';
 
@@ -70,6 +71,9 @@ export type Answer =
       cpu: number;
       /** `rtc-error` notices received (rate-limited, invalid-input...). */
       errors: number;
+      /** This process's GC pauses in the window (total and longest, ms): they delay its receiving as much as the server's. */
+      gcMs: number;
+      gcMaxMs: number;
     }
   | { type: 'closed'; remaining: number };
 
@@ -166,8 +170,8 @@ interface Client {
   peers: string[];
   /** Next roommate to send to. */
   turn: number;
-  /** socket.io packet prefix/suffix per roommate: the send time goes in between. */
-  frames: Map<string, [string, string]>;
+  /** The start of the socket.io packet per roommate, up to where the send time goes. */
+  frames: Map<string, Buffer>;
 }
 
 const clients: Client[] = [];
@@ -175,17 +179,40 @@ const nsNow = (): bigint => process.hrtime.bigint();
 
 let measuring: { from: bigint; to: bigint; latencies: number[]; received: number } | undefined;
 let errorCount = 0;
+/** GC pauses of this process while measuring: [start (ms, performance clock), duration (ms)]. */
+let gcPauses: Array<[number, number]> = [];
+new PerformanceObserver((list) => {
+  if (measuring) for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.duration]);
+}).observe({ entryTypes: ['gc'] });
 
 function send(message: unknown): void {
   process.send?.(message);
 }
 
-/** The socket.io text packet for `signal` to `to`, split where the send time goes. */
-function signalFrame(to: string, selfId: string): [string, string] {
+/**
+ * The socket.io text packet for `signal` to `to`, split where the send time goes: the
+ * start (per roommate) and the rest, the same for every client of this generator. (One
+ * copy of the 4.4 KB rest, not one per client and roommate: at 10,000 clients that was
+ * ~70 MB of strings per generator, whose GC pauses showed up as relay latency.)
+ */
+function signalFrame(to: string): [Buffer, Buffer] {
   const marker = '@@STAMP@@';
-  const packet = `42${JSON.stringify(['signal', { to, data: { kind: 'description', description: { type: 'offer', sdp: offerSdp(marker, selfId) } } }])}`;
+  const packet = `42${JSON.stringify(['signal', { to, data: { kind: 'description', description: { type: 'offer', sdp: offerSdp(marker) } } }])}`;
   const at = packet.indexOf(marker);
-  return [packet.slice(0, at), packet.slice(at + marker.length)];
+  return [Buffer.from(packet.slice(0, at)), Buffer.from(packet.slice(at + marker.length))];
+}
+
+let signalRest: Buffer | undefined;
+
+/** One `signal` packet to send now: the roommate's start, the send time, the shared rest. */
+function stampedFrame(start: Buffer): Buffer {
+  const rest = (signalRest ??= signalFrame('x')[1]);
+  const stamp = nsNow().toString();
+  const frame = Buffer.allocUnsafe(start.length + stamp.length + rest.length);
+  start.copy(frame, 0);
+  frame.write(stamp, start.length, 'latin1');
+  rest.copy(frame, start.length + stamp.length);
+  return frame;
 }
 
 function addPeer(client: Client, id: string): void {
@@ -336,25 +363,29 @@ async function connectMany(command: Extract<Command, { type: 'connect' }>): Prom
 function sendSignal(client: Client): boolean {
   if (client.peers.length === 0 || client.selfId === undefined || client.ws.readyState !== 1) return false;
   const to = client.peers[client.turn++ % client.peers.length]!;
-  let frame = client.frames.get(to);
-  if (!frame) {
-    frame = signalFrame(to, client.selfId);
-    client.frames.set(to, frame);
+  let start = client.frames.get(to);
+  if (!start) {
+    start = signalFrame(to)[0];
+    client.frames.set(to, start);
   }
-  client.ws.send(frame[0] + nsNow().toString() + frame[1]);
+  // A text frame, as the page's client sends it.
+  client.ws.send(stampedFrame(start), { binary: false });
   return true;
 }
 
 async function runRate(command: Extract<Command, { type: 'rate' }>): Promise<Answer> {
   const senders = clients.filter((c) => c.room.startsWith(command.roomPrefix) && c.peers.length > 0 && c.selfId !== undefined);
   if (senders.length === 0 || command.perSecond <= 0) {
-    return { type: 'rate-done', sent: 0, received: 0, latencies: [], achievedPerSecond: 0, maxLagMs: 0, cpu: 0, errors: 0 };
+    return { type: 'rate-done', sent: 0, received: 0, latencies: [], achievedPerSecond: 0, maxLagMs: 0, cpu: 0, errors: 0, gcMs: 0, gcMaxMs: 0 };
   }
   errorCount = 0;
   const start = nsNow();
   const measureFrom = start + BigInt(command.warmupMs) * 1_000_000n;
   const measureTo = measureFrom + BigInt(command.measureMs) * 1_000_000n;
   measuring = { from: measureFrom, to: measureTo, latencies: [], received: 0 };
+  gcPauses = [];
+  const windowFrom = performance.now() + command.warmupMs;
+  const windowTo = windowFrom + command.measureMs;
   let sent = 0;
   let sentInWindow = 0;
   let cursor = 0;
@@ -397,6 +428,7 @@ async function runRate(command: Extract<Command, { type: 'rate' }>): Promise<Ans
   while (measuring.received < sentInWindow && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const result = measuring;
   measuring = undefined;
+  const gc = gcPauses.filter(([start, duration]) => start + duration >= windowFrom && start <= windowTo);
   return {
     type: 'rate-done',
     sent: sentInWindow,
@@ -406,6 +438,8 @@ async function runRate(command: Extract<Command, { type: 'rate' }>): Promise<Ans
     maxLagMs,
     cpu: cpuUsed,
     errors: errorCount,
+    gcMs: Math.round(gc.reduce((sum, [, duration]) => sum + duration, 0)),
+    gcMaxMs: Math.round(Math.max(0, ...gc.map(([, duration]) => duration))),
   };
 }
 

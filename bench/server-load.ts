@@ -27,7 +27,7 @@
  * addresses (127.0.0.2 ...), so none exceeds the per-address connection limit (100 per
  * 10 s): every limit and validation stays on.
  *
- *   node --import tsx bench/server-load.ts [--clients 1000,5000,10000] [--servers ours,bare[,ws]]
+ *   node --import tsx bench/server-load.ts [--clients 1000,5000,10000] [--servers ours,bare[,ws][,ours-ws]]
  *        [--cli dist/server/signal-server/cli.js] [--json file] [--memory-only]
  *        [--fixed-rate N --measure-ms MS] [--server-env NAME=VALUE ...] [--server-node-args a,b]
  * (`--fixed-rate`: one step at that rate instead of the search, for A/B comparisons such as
@@ -51,9 +51,12 @@ import { printTable, type Row } from './table.js';
 /**
  * `ours`: the signal server's CLI. `bare`: a bare socket.io relay (the baseline). `ws`: the
  * same relay on bare `ws` without socket.io (optional, informative: what a server of
- * PeerJS's kind reaches on this machine).
+ * PeerJS's kind reaches on this machine). `ours-ws`: the same CLI on the plain-ws
+ * prototype of socket.io's API (`ws-socketio.ts`; optional, informative: what our server,
+ * every validation on, would reach without socket.io).
  */
-export type ServerKind = 'ours' | 'bare' | 'ws';
+export type ServerKind = 'ours' | 'bare' | 'ws' | 'ours-ws';
+const KINDS: readonly ServerKind[] = ['ours', 'bare', 'ws', 'ours-ws'];
 
 export interface ServerLoadOptions {
   /** Client counts to measure, ascending. Default [1000, 5000, 10000]. */
@@ -98,9 +101,17 @@ export interface RateStep {
   /** Generators' CPU, in cores each. */
   generatorCpu: number[];
   generatorMaxLagMs: number;
+  /** The generators' longest GC pause in the window, ms (it delays their receiving, hence the latencies). */
+  generatorGcMaxMs: number;
   errors: number;
   /** The machine's 1-minute load average after the step: above its core count, other processes competed. */
   loadAverage: number;
+  /** The server's GC pauses in the measured window: total ms, the longest, and how many were full (mark-compact). */
+  serverGcMs: number;
+  serverGcMaxMs: number;
+  serverMajorGcs: number;
+  /** The server's longest event-loop delay over the step (warm-up and drain included), ms: a stall in the server, GC or not. */
+  serverLoopMaxMs: number;
 }
 
 export interface LevelResult {
@@ -112,6 +123,12 @@ export interface LevelResult {
   connectMs: number;
   rssBytes: number;
   rssPerClientBytes: number;
+  /**
+   * The V8 heap in use per client, measured like RSS: the objects the connections keep,
+   * without the heap's free room and the memory outside it (steadier than RSS, which
+   * varies with how much free room the GC keeps from one run to the next).
+   */
+  heapUsedPerClientBytes: number;
   /** Highest rate with p99 ≤ maxP99Ms (0 if none), and its latencies. */
   maxRate: number;
   p50AtMax: number | null;
@@ -149,10 +166,33 @@ const MAX_PER_SENDER = Math.floor(DEFAULT_EVENT_RATE_LIMIT.perSecond * 0.8);
 /** Loopback source addresses: 10,000 clients over 250 addresses is 40 each, under 100 per 10 s. */
 const SOURCE_ADDRESSES = Array.from({ length: 250 }, (_, i) => `127.0.${Math.floor((i + 2) / 256)}.${(i + 2) % 256}`);
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-/** Preloaded into the servers: a forced GC on SIGUSR2, so that RSS is read after a GC. */
-const GC_HOOK = `data:text/javascript,${encodeURIComponent('process.on("SIGUSR2",()=>{globalThis.gc();setTimeout(()=>globalThis.gc(),100);});')}`;
+/**
+ * Preloaded into the servers: a forced GC on SIGUSR2, so that RSS is read after a GC; and
+ * a record of the GC pauses (start as epoch ms, duration ms, kind) and of the event loop's
+ * longest delay, written with the V8 heap in use to `SERVER_LOAD_GC_FILE` and forgotten on
+ * SIGWINCH, to tell a GC pause or a stalled server from an overload (and the heap from the
+ * rest of RSS).
+ */
+const GC_HOOK = `data:text/javascript,${encodeURIComponent(
+  'import{PerformanceObserver,monitorEventLoopDelay}from"node:perf_hooks";import{writeFileSync}from"node:fs";' +
+    'const loop=monitorEventLoopDelay({resolution:5});loop.enable();' +
+    'process.on("SIGUSR2",()=>{globalThis.gc();setTimeout(()=>globalThis.gc(),100);});' +
+    'let pauses=[];new PerformanceObserver((list)=>{for(const e of list.getEntries())pauses.push([performance.timeOrigin+e.startTime,e.duration,e.detail?.kind??0]);}).observe({entryTypes:["gc"]});' +
+    'process.on("SIGWINCH",()=>{writeFileSync(process.env.SERVER_LOAD_GC_FILE,JSON.stringify({pauses,heapUsed:process.memoryUsage().heapUsed,loopMaxMs:loop.max/1e6}));pauses=[];loop.reset();});',
+)}`;
+/** perf_hooks' GC kinds: a full mark-compact. */
+const GC_MAJOR = 4;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The servers running now: killed if the bench is interrupted, so that none outlives it. */
+const running = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
 
 /** Runs `argv` with a raised descriptor limit, in its own process (bash execs into it). */
 function spawnWithUlimit(argv: string[], env: NodeJS.ProcessEnv, stdio: Parameters<typeof spawn>[2]['stdio']): ChildProcess {
@@ -163,17 +203,32 @@ function spawnWithUlimit(argv: string[], env: NodeJS.ProcessEnv, stdio: Paramete
 interface RunningServer {
   url: string;
   child: ChildProcess;
+  /** The GC pauses since the last call ([start (epoch ms), duration (ms), kind]), and the V8 heap in use now. */
+  probe(): Promise<{ pauses: Array<[number, number, number]>; heapUsed: number; loopMaxMs: number }>;
   stop(): Promise<void>;
 }
 
 async function startServer(kind: ServerKind, cli: string, extraArgs: string[] = [], extraEnv: Record<string, string> = {}): Promise<RunningServer> {
   const node = [process.execPath, ...extraArgs];
   const argv =
-    kind === 'ours'
+    kind === 'ours' || kind === 'ours-ws'
       ? // A .ts CLI (signal-server/cli.ts) runs from source through tsx, as the CLI tests do.
-        [...node, '--expose-gc', ...(cli.endsWith('.ts') ? ['--import', 'tsx'] : []), `--import=${GC_HOOK}`, cli, '--port', '0', '--host', '127.0.0.1']
+        [
+          ...node,
+          '--expose-gc',
+          ...(cli.endsWith('.ts') || kind === 'ours-ws' ? ['--import', 'tsx'] : []),
+          ...(kind === 'ours-ws' ? ['--import', './bench/ws-socketio-hooks.mjs'] : []),
+          `--import=${GC_HOOK}`,
+          cli,
+          '--port',
+          '0',
+          '--host',
+          '127.0.0.1',
+        ]
       : [...node, '--expose-gc', '--import', 'tsx', `--import=${GC_HOOK}`, 'bench/bare-relay-server.ts', ...(kind === 'ws' ? ['--engine', 'ws'] : [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
+  const logPath = join(mkdtempSync(join(tmpdir(), 'server-load-')), `${kind}.log`);
+  const gcPath = join(dirname(logPath), 'gc.json');
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SERVER_LOAD_GC_FILE: gcPath };
   // The bare relay takes its engine options from the same build (server.js next to the CLI).
   env.SIGNAL_SERVER_MODULE = resolve(repoRoot, dirname(cli), cli.endsWith('.ts') ? 'server.ts' : 'server.js');
   Object.assign(env, extraEnv);
@@ -181,10 +236,11 @@ async function startServer(kind: ServerKind, cli: string, extraArgs: string[] = 
   for (const name of ['HOST', 'ROOM_CAPACITY', 'DISCONNECT_GRACE_MS', 'ALLOWED_ORIGINS', 'AUTH_SECRET', 'TURN_URLS', 'TURN_SECRET', 'REDIS_URL', 'TLS_CERT', 'TLS_KEY', 'LOG_LEVEL', 'TRUST_PROXY', 'CONNECTION_RATE_LIMIT']) delete env[name];
   // Its output goes to a file, not a pipe: the CLI logs every join synchronously (pino,
   // sync: true), and a pipe that the bench drains late would stall it.
-  const logPath = join(mkdtempSync(join(tmpdir(), 'server-load-')), `${kind}.log`);
   const logFd = openSync(logPath, 'w');
   const child = spawnWithUlimit(argv, env, ['ignore', logFd, logFd]);
   closeSync(logFd);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const output = (): string => {
     const fd = openSync(logPath, 'r');
     try {
@@ -208,6 +264,16 @@ async function startServer(kind: ServerKind, cli: string, extraArgs: string[] = 
   return {
     url,
     child,
+    async probe() {
+      rmSync(gcPath, { force: true });
+      child.kill('SIGWINCH');
+      for (let i = 0; i < 50 && !existsSync(gcPath); i++) await sleep(20);
+      try {
+        return JSON.parse(readFileSync(gcPath, 'utf8')) as { pauses: Array<[number, number, number]>; heapUsed: number; loopMaxMs: number };
+      } catch {
+        return { pauses: [], heapUsed: Number.NaN, loopMaxMs: Number.NaN };
+      }
+    },
     async stop() {
       const gone = new Promise((resolve) => child.once('exit', resolve));
       if (!exited && extraArgs.length) {
@@ -240,14 +306,14 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Forces a GC in the server and lets it settle; answers its RSS then. */
-async function settledRss(server: RunningServer): Promise<number> {
+/** Forces a GC in the server and lets it settle; answers its RSS and V8 heap in use then. */
+async function settledMemory(server: RunningServer): Promise<{ rss: number; heapUsed: number }> {
   const pid = server.child.pid!;
   for (let i = 0; i < 2; i++) {
     process.kill(pid, 'SIGUSR2');
     await sleep(400);
   }
-  return rssBytes(pid);
+  return { rss: rssBytes(pid), heapUsed: (await server.probe()).heapUsed };
 }
 
 class Generator {
@@ -301,11 +367,16 @@ async function runStep(
   const pid = server.child.pid!;
   let cpuFrom = 0;
   let cpuTo = 0;
+  let windowFrom = 0;
+  let windowTo = 0;
+  await server.probe();
   const sampler = (async () => {
     await sleep(opts.warmupMs);
     cpuFrom = cpuSeconds(pid);
+    windowFrom = Date.now();
     await sleep(opts.measureMs);
     cpuTo = cpuSeconds(pid);
+    windowTo = Date.now();
   })();
   const answers = await Promise.all(
     generators.map((g) =>
@@ -313,6 +384,8 @@ async function runStep(
     ),
   );
   await sampler;
+  const probed = await server.probe();
+  const gc = probed.pauses.filter(([start, duration]) => start + duration >= windowFrom && start <= windowTo);
   const latencies = answers.flatMap((a) => a.latencies).sort((a, b) => a - b);
   const sent = answers.reduce((sum, a) => sum + a.sent, 0);
   const received = answers.reduce((sum, a) => sum + a.received, 0);
@@ -333,8 +406,13 @@ async function runStep(
     serverUsPerMessage: ((cpuTo - cpuFrom) / (opts.measureMs / 1000) / Math.max(1, achievedPerSecond)) * 1e6,
     generatorCpu: answers.map((a) => Math.round(a.cpu * 100) / 100),
     generatorMaxLagMs: Math.max(...answers.map((a) => a.maxLagMs)),
+    generatorGcMaxMs: Math.max(...answers.map((a) => a.gcMaxMs)),
     errors: answers.reduce((sum, a) => sum + a.errors, 0),
     loadAverage: os.loadavg()[0] ?? 0,
+    serverGcMs: Math.round(gc.reduce((sum, [, duration]) => sum + duration, 0)),
+    serverGcMaxMs: Math.round(Math.max(0, ...gc.map(([, duration]) => duration))),
+    serverMajorGcs: gc.filter(([, , kind]) => kind === GC_MAJOR).length,
+    serverLoopMaxMs: Math.round(probed.loopMaxMs),
   };
 }
 
@@ -343,7 +421,7 @@ function logStep(kind: ServerKind, step: RateStep, log: (line: string) => void):
     `  ${kind.padEnd(4)} ${String(step.rate).padStart(6)}/s: p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, ` +
       `recv ${step.received}/${step.sent}, sent ${step.achievedPerSecond}/s, server cpu ${step.serverCpu.toFixed(2)} ` +
       `(${step.serverUsPerMessage.toFixed(0)} us/msg), gen cpu ${step.generatorCpu.join('+')}, ` +
-      `gen lag ${step.generatorMaxLagMs.toFixed(0)} ms, load ${step.loadAverage.toFixed(1)}` +
+      `gen lag ${step.generatorMaxLagMs.toFixed(0)} ms, gen gc max ${step.generatorGcMaxMs} ms, server gc ${step.serverGcMs} ms (max ${step.serverGcMaxMs}, ${step.serverMajorGcs} full), server loop max ${step.serverLoopMaxMs} ms, load ${step.loadAverage.toFixed(1)}` +
       `${step.errors ? `, ${step.errors} rtc-errors` : ''} ${step.pass ? 'ok' : 'FAIL'}`,
   );
 }
@@ -430,7 +508,12 @@ async function prepareServer(
   addresses: { next: number },
   log: (line: string) => void,
 ): Promise<Prepared> {
-  const label = kind === 'ours' ? `rtc-signal-server (${cli})` : kind === 'bare' ? 'bare socket.io relay' : 'bare ws relay (no socket.io)';
+  const label = {
+    ours: `rtc-signal-server (${cli})`,
+    bare: 'bare socket.io relay',
+    ws: 'bare ws relay (no socket.io)',
+    'ours-ws': `rtc-signal-server on the plain-ws prototype (${cli}, bench/ws-socketio.ts)`,
+  }[kind];
   const server = await startServer(kind, cli, opts.serverNodeArgs, opts.serverEnv);
   log(`server-load: ${label} at ${server.url}, pid ${server.child.pid}`);
   const connect = async (count: number, prefix: string, gens: Generator[]): Promise<{ joined: number; failed: number; errors: string[]; ms: number }> => {
@@ -466,17 +549,18 @@ async function prepareServer(
     await generators[0]!.ask<'closed'>({ type: 'close', which: 'group', roomPrefix: `${kind}-warm` });
     if (warm.failed) log(`  warm-up: ${warm.failed} failed (${warm.errors.join('; ')})`);
     await sleep(500);
-    const idle = await settledRss(server);
+    const { rss: idle, heapUsed: idleHeap } = await settledMemory(server);
     log(`  idle RSS after warm-up: ${(idle / 1024 / 1024).toFixed(1)} MiB`);
     const levels: LevelResult[] = [];
     let current = 0;
     for (const count of counts) {
       const added = await connect(count - current, `${kind}-r${count}`, generators);
       current = count;
-      const rss = await settledRss(server);
+      const { rss, heapUsed } = await settledMemory(server);
       log(
         `  ${count} clients: +${added.joined} joined in ${(added.ms / 1000).toFixed(1)} s${added.failed ? `, ${added.failed} FAILED (${added.errors.join('; ')})` : ''}; ` +
-          `RSS ${(rss / 1024 / 1024).toFixed(1)} MiB, ${((rss - idle) / count / 1024).toFixed(2)} KiB per client`,
+          `RSS ${(rss / 1024 / 1024).toFixed(1)} MiB, ${((rss - idle) / count / 1024).toFixed(2)} KiB per client ` +
+          `(V8 heap in use ${((heapUsed - idleHeap) / count / 1024).toFixed(2)} KiB of it)`,
       );
       levels.push({
         clients: count,
@@ -486,6 +570,7 @@ async function prepareServer(
         connectMs: added.ms,
         rssBytes: rss,
         rssPerClientBytes: (rss - idle) / count,
+        heapUsedPerClientBytes: (heapUsed - idleHeap) / count,
         maxRate: 0,
         p50AtMax: null,
         p99AtMax: null,
@@ -586,6 +671,9 @@ const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 const perSecond = (rate: number): string => `${rate.toLocaleString('en-US')}/s`;
 const latency = (level: LevelResult): string =>
   level.p50AtMax === null || level.p99AtMax === null ? 'none under bound' : `${level.p50AtMax.toFixed(1)} / ${level.p99AtMax.toFixed(1)} ms`;
+/** RSS per client, and the V8 heap in use per client (part of it) in brackets. */
+const memory = (level: LevelResult): string =>
+  `${kib(level.rssPerClientBytes)}${Number.isFinite(level.heapUsedPerClientBytes) ? ` (heap ${kib(level.heapUsedPerClientBytes)})` : ''}`;
 const countLabel = (n: number): string => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 /** Table rows (bench/run.ts's `Row`): per client count, RSS per client, highest rate, latencies at it. */
@@ -600,8 +688,8 @@ export function serverLoadRows(result: ServerLoadResult): Row[] {
     const n = countLabel(clients);
     rows.push({
       figure: `signal server RSS per client, ${n} clients`,
-      ours: o ? kib(o.rssPerClientBytes) : 'not measured',
-      baseline: b ? `${kib(b.rssPerClientBytes)} bare socket.io` : '-',
+      ours: o ? memory(o) : 'not measured',
+      baseline: b ? `${memory(b)} bare socket.io` : '-',
       ratio: o && b ? o.rssPerClientBytes / b.rssPerClientBytes : null,
       target: atTarget ? `<= ${kib(RSS_PER_CLIENT_TARGET)}` : '-',
       pass: atTarget && o ? o.rssPerClientBytes <= RSS_PER_CLIENT_TARGET : null,
@@ -631,16 +719,17 @@ export function serverLoadRows(result: ServerLoadResult): Row[] {
       pass: null,
     });
   }
-  const ws = result.servers.find((s) => s.name === 'ws');
-  for (const level of ws?.levels ?? []) {
+  for (const [name, what] of [['ours-ws', 'ours on plain ws, prototype'], ['ws', 'bare ws relay, no socket.io']] as const) {
+  for (const level of result.servers.find((s) => s.name === name)?.levels ?? []) {
     rows.push({
-      figure: `bare ws relay, no socket.io (informative), ${countLabel(level.clients)} clients`,
+      figure: `${what} (informative), ${countLabel(level.clients)} clients`,
       ours: '-',
-      baseline: `${kib(level.rssPerClientBytes)}/client, ${perSecond(level.maxRate)}, ${latency(level)}, ${level.serverUsPerMessage?.toFixed(0) ?? '-'} µs/offer`,
+      baseline: `${memory(level)}/client, ${perSecond(level.maxRate)}, ${latency(level)}, ${level.serverUsPerMessage?.toFixed(0) ?? '-'} µs/offer`,
       ratio: null,
       target: '-',
       pass: null,
     });
+  }
   }
   return rows;
 }
@@ -663,7 +752,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = Date.now();
   const result = await measureServerLoad({
     clients: values.clients.split(',').map(Number).filter((n) => n > 0),
-    servers: values.servers.split(',').filter((s): s is ServerKind => s === 'ours' || s === 'bare' || s === 'ws'),
+    servers: values.servers.split(',').filter((s): s is ServerKind => (KINDS as readonly string[]).includes(s)),
     ...(values.cli === undefined ? {} : { cli: values.cli }),
     generators: Number(values.generators),
     rates: !values['memory-only'],

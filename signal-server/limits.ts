@@ -106,20 +106,29 @@ export type EventVerdict =
 /** The limiter for one connection's incoming events. */
 export class EventRateLimiter {
   readonly #events: TokenBucket;
-  /** Drops allowed before the cut-off: `abuseThreshold` per `abuseWindowMs`. */
-  readonly #abuse: TokenBucket;
-  readonly #noticeIntervalMs: number;
+  /**
+   * Drops allowed before the cut-off: `abuseThreshold` per `abuseWindowMs`. Made at the
+   * first drop (full, as it would be then anyway): most connections never drop anything,
+   * and there are thousands of them.
+   */
+  #abuse: TokenBucket | undefined;
+  readonly #limit: EventRateLimit;
   readonly #now: Clock;
   #lastNoticeAt = Number.NEGATIVE_INFINITY;
   #dropped = 0;
 
   constructor(limit: EventRateLimit, now: Clock = Date.now) {
-    const abuseThreshold = limit.abuseThreshold ?? 5 * limit.burst;
-    const abuseWindowMs = limit.abuseWindowMs ?? DEFAULT_EVENT_RATE_LIMIT.abuseWindowMs;
     this.#events = new TokenBucket(limit.burst, limit.perSecond, now);
-    this.#abuse = new TokenBucket(abuseThreshold, abuseThreshold / (abuseWindowMs / 1000), now);
-    this.#noticeIntervalMs = limit.noticeIntervalMs ?? DEFAULT_EVENT_RATE_LIMIT.noticeIntervalMs;
+    this.#limit = limit;
     this.#now = now;
+    // A limit that cannot work throws now, not at the first drop.
+    this.#newAbuseBucket();
+  }
+
+  #newAbuseBucket(): TokenBucket {
+    const threshold = this.#limit.abuseThreshold ?? 5 * this.#limit.burst;
+    const windowMs = this.#limit.abuseWindowMs ?? DEFAULT_EVENT_RATE_LIMIT.abuseWindowMs;
+    return new TokenBucket(threshold, threshold / (windowMs / 1000), this.#now);
   }
 
   /** Events dropped so far on this connection. */
@@ -131,9 +140,10 @@ export class EventRateLimiter {
   check(): EventVerdict {
     if (this.#events.take()) return 'allow';
     this.#dropped++;
+    this.#abuse ??= this.#newAbuseBucket();
     if (!this.#abuse.take()) return 'disconnect';
     const now = this.#now();
-    if (now - this.#lastNoticeAt < this.#noticeIntervalMs) return 'drop';
+    if (now - this.#lastNoticeAt < (this.#limit.noticeIntervalMs ?? DEFAULT_EVENT_RATE_LIMIT.noticeIntervalMs)) return 'drop';
     this.#lastNoticeAt = now;
     return 'drop-and-notify';
   }

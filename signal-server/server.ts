@@ -49,6 +49,7 @@ import {
   type EventVerdict,
 } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
+import { releaseUpgradeRequests } from './engine-memory.js';
 import { createMetrics, type SignalMetrics } from './metrics.js';
 import { participantChannel, roomChannel } from './channels.js';
 import { MemoryRoomStore, type RoomStore } from './room-store.js';
@@ -168,7 +169,11 @@ type SignalSocket = Socket<ClientToServerEvents, ServerToClientEvents, DefaultEv
 
 /** A running signal server. */
 export interface SignalServer {
-  /** The socket.io server, for inspection and tests. */
+  /**
+   * The socket.io server, for inspection and tests. Its sockets do not keep their upgrade
+   * request (`socket.request` is null, `socket.handshake` has no headers): see
+   * engine-memory.ts.
+   */
   readonly io: SignalIo;
   /** Who is in which room: the store (a `MemoryRoomStore` unless `options.store` was given). */
   readonly rooms: RoomStore;
@@ -328,6 +333,8 @@ export function createSignalServer(
       callback(refusal.message, false);
     },
   });
+  // Read once, in `allowRequest`: not worth ~1.5 KB per connection for its whole life.
+  releaseUpgradeRequests(io.engine);
 
   const metrics = createMetrics(
     {
@@ -396,6 +403,16 @@ export function createSignalServer(
    * tries a failed removal again).
    */
   const graceTimers = new Map<string, NodeJS.Timeout>();
+  /**
+   * Each connection's relay budget, made at its first `relay` (full, as it would be then
+   * anyway): only SFU rooms relay, and an idle connection should cost as little as can be.
+   */
+  const relayBudgets = new WeakMap<SignalSocket, RelayBudget>();
+  function relayBudgetOf(socket: SignalSocket, limit: RelayRateLimit): RelayBudget {
+    let budget = relayBudgets.get(socket);
+    if (!budget) relayBudgets.set(socket, (budget = new RelayBudget(limit)));
+    return budget;
+  }
   /** Set once `close()` is called: from then on, `close()` deals with every participant. */
   let closing = false;
 
@@ -751,7 +768,6 @@ export function createSignalServer(
     socket: SignalSocket,
     queue: EventQueue,
     limiter: EventRateLimiter | undefined,
-    relayBudget: RelayBudget | undefined,
     event: string,
     args: unknown[],
   ): void {
@@ -765,7 +781,7 @@ export function createSignalServer(
     if (event === 'relay') {
       // Relays have a byte budget of their own (see `relayRateLimit`): a file transfer
       // neither eats the signaling budget nor gets the connection cut off.
-      if (relayBudget && !relayBudget.take(relaySize(payload))) {
+      if (relayLimit && !relayBudgetOf(socket, relayLimit).take(relaySize(payload))) {
         metrics.rejections.inc({ reason: 'rate-limited' });
         const error = { code: 'rate-limited' as const, message: REFUSALS.relayRateLimited };
         if (ack) ack({ ok: false, error });
@@ -841,11 +857,10 @@ export function createSignalServer(
 
   io.on('connection', (socket) => {
     const limiter = eventLimit ? new EventRateLimiter(eventLimit) : undefined;
-    const relayBudget = relayLimit ? new RelayBudget(relayLimit) : undefined;
     const queue = new EventQueue();
     // Every event, known or not, goes through one dispatcher that trusts nothing. (socket.io
     // itself keeps a client-sent "error" event from throwing; onAny answers it as unknown.)
-    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, queue, limiter, relayBudget, String(event), args));
+    socket.onAny((event: unknown, ...args: unknown[]) => onEvent(socket, queue, limiter, String(event), args));
     // Queued too: a `leave` (or a join) that arrived before the connection closed is handled first.
     socket.on('disconnect', () =>
       queue.run(
