@@ -107,15 +107,31 @@ ${WATCH}
 </script>`;
 }
 
-/** Finds the first remote tile's <video> through the shadow roots. */
+/**
+ * Finds the first remote tile's <video> through the shadow roots. Polled every
+ * millisecond while a call sets up, so it must cost about what the floor's
+ * getElementById does: the known path first (the call's stage, then its first tile), and
+ * a walk of every shadow root only when that path is not there, at most every 20 ms.
+ */
 const FIND_REMOTE_VIDEO = `
-function findRemoteVideo(root = document) {
+let lastWalk = 0;
+function findRemoteVideo() {
+  const stage = document.querySelector('rtc-call')?.shadowRoot?.querySelector('rtc-participant-grid');
+  const tile = stage?.shadowRoot?.querySelector('rtc-remote-video');
+  const video = tile?.shadowRoot?.querySelector('video');
+  if (video || stage) return video ?? null;
+  const now = performance.now();
+  if (now - lastWalk < 20) return null;
+  lastWalk = now;
+  return walkForRemoteVideo(document);
+}
+function walkForRemoteVideo(root) {
   for (const tile of root.querySelectorAll('rtc-remote-video')) {
     const video = tile.shadowRoot && tile.shadowRoot.querySelector('video');
     if (video) return video;
   }
   for (const el of root.querySelectorAll('*')) {
-    if (el.shadowRoot) { const found = findRemoteVideo(el.shadowRoot); if (found) return found; }
+    if (el.shadowRoot) { const found = walkForRemoteVideo(el.shadowRoot); if (found) return found; }
   }
   return null;
 }

@@ -8,6 +8,8 @@
  *   --skip-files     no throughput
  *   --skip-mesh      no mesh CPU and frame rates (2, 3, 4, 6 participants; ~4 minutes)
  *   --skip-load      no signal-server load (1k, 5k, 10k clients; ~4 minutes)
+ *   --only-setup     call setup and the local preview only (no weight, throughput, mesh or
+ *                    load); prints its rows and leaves bench/results.json alone
  *   --enforce        exit 1 when a figure with a budget or target fails
  */
 import { execFileSync } from 'node:child_process';
@@ -35,12 +37,18 @@ const { values: args } = parseArgs({
     'skip-files': { type: 'boolean', default: false },
     'skip-mesh': { type: 'boolean', default: false },
     'skip-load': { type: 'boolean', default: false },
+    'only-setup': { type: 'boolean', default: false },
     enforce: { type: 'boolean', default: false },
   },
 });
 const calls = Math.max(1, Number(args.calls) || 10);
 const fileBytes = Math.round((Number(args['file-mb']) || 20) * 1024 * 1024);
 const fileRuns = Math.max(1, Number(args['file-runs']) || 3);
+const onlySetup = args['only-setup'];
+if (onlySetup) {
+  if (args['skip-calls']) throw new Error('--only-setup and --skip-calls exclude each other');
+  Object.assign(args, { 'skip-files': true, 'skip-mesh': true, 'skip-load': true });
+}
 
 const SETUP_TARGET = 1.1;
 const THROUGHPUT_TARGET = 0.8;
@@ -175,9 +183,8 @@ async function main(): Promise<void> {
   const info = machine();
   log(`bench: ${info.date} on ${info.cpu} x${info.cores}, Node ${info.node}, ${info.chromium}`);
 
-  log('bench: weight');
-  const weight = await measureWeight();
-  const rows: Row[] = weightRows(weight);
+  const weight = onlySetup ? undefined : (log('bench: weight'), await measureWeight());
+  const rows: Row[] = weight ? weightRows(weight) : [];
 
   let setup: SetupResult | undefined;
   let preview: PreviewResult | undefined;
@@ -202,6 +209,12 @@ async function main(): Promise<void> {
       await bench.close();
       await signal.stop();
     }
+  }
+  if (onlySetup) {
+    console.log(`\nrtc-elements bench (call setup only), ${info.date}\n`);
+    printTable(rows);
+    for (const [name, s] of Object.entries({ ours: setup!.ours, floor: setup!.floor })) console.log(`  ${name.padEnd(5)} ${s.runs.join(' ')}`);
+    return;
   }
   if (!setup) rows.push(notMeasured('call setup 1:1 (skipped)'));
   if (!throughput) rows.push(notMeasured('file throughput (skipped)'));
@@ -235,6 +248,7 @@ async function main(): Promise<void> {
   console.log(`\nrtc-elements bench, ${info.date}`);
   console.log(`${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, ${info.platform}, Node ${info.node}, ${info.chromium}\n`);
   printTable(rows);
+  if (!weight) return;
   console.log('\nWhere the bundle bytes go (esbuild bundle of dist/index.js, minified, before compression):');
   for (const { group, bytes, share } of weight.breakdown) {
     console.log(`  ${group.padEnd(28)} ${kib(bytes).padStart(10)}  ${(share * 100).toFixed(1).padStart(5)}%`);

@@ -1,4 +1,4 @@
-import type { IceServerInfo, ParticipantInfo, RelayedSignal, Topology } from '../protocol/index.js';
+import type { IceServerInfo, MediaState, ParticipantInfo, RelayedSignal, Topology } from '../protocol/index.js';
 import {
   INITIAL_SNAPSHOT,
   assertTransition,
@@ -166,6 +166,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
   });
   /** SFU rooms: chat and file channels through the server (sfu/relay-channel.ts). */
   #relay: RelayLinks | null = null;
+  /** SFU messages that came before the SFU connections were made (joining, the camera still starting). */
+  #sfuEarly: (() => void)[] | null = null;
 
   readonly #files: FileSharing;
 
@@ -219,11 +221,21 @@ export class Call extends TypedEventTarget<CallEventMap> {
     try {
       const signaling = this.#createSignaling();
       this.#signaling = signaling;
-      // Camera and server connection start together: neither needs the other.
-      await Promise.all([this.#acquireMedia(), signaling.connect(abort.signal)]);
+      // Camera and room start together: neither needs the other. A camera often takes
+      // longer to start than the server to answer; offers then go out at once with empty
+      // senders, and the tracks are put on them when they come (no renegotiation).
+      const media = this.#acquireMedia();
+      await signaling.connect(abort.signal);
       abort.signal.throwIfAborted();
-      await this.#enterRoom(signaling, false);
+      const announced = await this.#enterRoom(signaling, false, media);
       abort.signal.throwIfAborted();
+      // The offers go out before 'joined' draws the whole call interface: that drawing
+      // would otherwise stand between making each offer and sending it.
+      await Promise.all([media, ...[...this.#peers.values()].map((peer) => peer.offered)]);
+      abort.signal.throwIfAborted();
+      // Without the camera or microphone that the join announced: say so.
+      const { microphone, camera } = this.#snapshot;
+      if (announced.microphone !== microphone || announced.camera !== camera) this.#announceMedia();
       this.#setState('joined');
       this.#startStats();
       globalThis.addEventListener?.('pagehide', this.#onPageHide);
@@ -436,7 +448,8 @@ export class Call extends TypedEventTarget<CallEventMap> {
       microphone: this.#audioTrack ? this.#snapshot.microphone : false,
       camera: this.#videoTrack ? this.#snapshot.camera : false,
     });
-    this.#refreshLocalStream();
+    // Joining: the offers may have gone out already, with empty senders.
+    await this.#updatePeerMedia().catch((failure: unknown) => console.warn('rtc-elements: could not send camera and microphone', failure));
     this.#watchDevices(true);
     if (error) this.#report(error);
     return error;
@@ -587,9 +600,13 @@ export class Call extends TypedEventTarget<CallEventMap> {
         const participant = this.#upsertParticipant(info);
         if (!participant) return;
         if (!known) this.emit('participantjoined', { participant });
+        if (this.#topology !== 'mesh' || this.#peers.has(info.id)) return;
         // Back after we dropped them: their side may still hold the old connection, so we
         // start the new one (it is recognisable by its new fingerprint).
-        if (this.#topology === 'mesh' && this.#departed.has(info.id) && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
+        if (this.#departed.has(info.id)) this.#createPeer(info.id, true);
+        // A newcomer offers to everyone already there: the connection is made now, while
+        // their offer is on its way, rather than on its arrival, on the path to the first frame.
+        else if (!known && this.#snapshot.selfId) this.#createPeer(info.id, false);
       },
       onParticipantUpdated: (info) => void this.#upsertParticipant(info),
       onParticipantLeft: ({ id }) => {
@@ -602,9 +619,12 @@ export class Call extends TypedEventTarget<CallEventMap> {
         if (this.#snapshot.state === 'joined') this.#setState('reconnecting');
       },
       onReconnected: () => void this.#rejoin(),
-      onTopology: () => this.#setUpSfu(),
-      onSfuOffer: (offer) => void this.#sfu.session?.handleOffer(offer),
-      onSfuCandidate: (candidate) => void this.#sfu.session?.handleCandidate(candidate),
+      // While the join waits for the camera to set up the SFU, that is already on its way.
+      onTopology: () => {
+        if (!this.#sfuEarly) this.#setUpSfu();
+      },
+      onSfuOffer: (offer) => this.#toSfu(() => void this.#sfu.session?.handleOffer(offer)),
+      onSfuCandidate: (candidate) => this.#toSfu(() => void this.#sfu.session?.handleCandidate(candidate)),
       onTalking: ({ id, talking }) => {
         // Kept through pauses, as in the mesh: the last one who spoke stays highlighted.
         if (talking && this.#participants.has(id) && this.#snapshot.activeSpeaker !== id) this.#write({ activeSpeaker: id });
@@ -613,13 +633,19 @@ export class Call extends TypedEventTarget<CallEventMap> {
     });
   }
 
-  async #enterRoom(signaling: SignalingClient, resume: boolean): Promise<void> {
+  /**
+   * Joins (or, `resume`, rejoins) the room and starts a connection to everyone there.
+   * `media`: the capture still under way, which an SFU room waits for (its publisher
+   * connection is made with the tracks it has). Returns the media state it announced.
+   */
+  async #enterRoom(signaling: SignalingClient, resume: boolean, media?: Promise<unknown>): Promise<MediaState> {
     const { microphone, camera, screenSharing, screenStream, name, recording, selfId } = this.#snapshot;
+    const announced: MediaState = { microphone, camera, screenSharing, screenStreamId: screenStream?.id ?? null, recording };
     const answer = await signaling.join({
       room: this.options.room,
       name,
       ...(this.options.token ? { token: this.options.token } : {}),
-      media: { microphone, camera, screenSharing, screenStreamId: screenStream?.id ?? null, recording },
+      media: announced,
       session: resume && selfId ? { key: this.#sessionKey, id: selfId } : { key: this.#sessionKey },
     });
     this.#iceServers = [...(this.options.iceServers ?? []), ...answer.iceServers.map(toRtcIceServer)];
@@ -636,11 +662,30 @@ export class Call extends TypedEventTarget<CallEventMap> {
       // The newcomer offers to everyone already there; a working connection is kept.
       if (answer.topology !== 'sfu' && !this.#peers.has(info.id)) this.#createPeer(info.id, true);
     }
-    // An SFU room (or one that moved while we were away): connect to the SFU from scratch.
-    if (answer.topology === 'sfu') this.#setUpSfu();
     // Those we still talk to but the server does not list yet may be rejoining too.
     for (const id of this.#participants.keys()) if (!listed.has(id)) this.#awaitRejoin(id);
     this.#publishParticipants();
+    // An SFU room (or one that moved while we were away): connect to the SFU from scratch,
+    // with the camera and microphone (the publisher connection is made with what it has);
+    // what the SFU sends meanwhile waits for that.
+    if (answer.topology === 'sfu') {
+      this.#topology = 'sfu';
+      this.#sfuEarly ??= [];
+      await media;
+      // Left meanwhile (teardown dropped what waited).
+      if (this.#signaling !== signaling) return announced;
+      const early = this.#sfuEarly ?? [];
+      this.#sfuEarly = null;
+      this.#setUpSfu();
+      for (const deliver of early) deliver();
+    }
+    return announced;
+  }
+
+  /** Delivers an SFU message now, or once the SFU connections are made (see `#enterRoom`). */
+  #toSfu(deliver: () => void): void {
+    if (this.#sfuEarly) this.#sfuEarly.push(deliver);
+    else deliver();
   }
 
   /** The server connection came back: take our id back and keep every working peer connection. */
@@ -763,6 +808,7 @@ export class Call extends TypedEventTarget<CallEventMap> {
     this.#closePeers();
     this.#sfu.stop();
     this.#topology = 'mesh';
+    this.#sfuEarly = null;
     this.#relay?.dispose();
     this.#relay = null;
     this.#participants.clear();

@@ -8,6 +8,11 @@ export interface NegotiatorOptions {
   send: SendSignal;
   /** Runs between applying a remote offer and creating the answer, to attach local media. */
   beforeAnswer?: () => void;
+  /**
+   * The other side offers first: `negotiationneeded` makes no offer of ours until their
+   * first one was applied (made ahead of it, our connection would otherwise collide with it).
+   */
+  awaitOffer?: boolean;
   onError: (error: unknown) => void;
 }
 
@@ -23,12 +28,14 @@ export class Negotiator {
   #ignoreOffer = false;
   #isSettingRemoteAnswerPending = false;
   #closed = false;
+  #awaitingOffer: boolean;
   /** How many colliding offers were seen; tests use it to prove glare happened. */
   collisions = 0;
 
   constructor(pc: RTCPeerConnection, options: NegotiatorOptions) {
     this.#pc = pc;
     this.#options = options;
+    this.#awaitingOffer = options.awaitOffer ?? false;
     pc.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     pc.addEventListener('icecandidate', this.#onIceCandidate);
   }
@@ -38,6 +45,13 @@ export class Negotiator {
   }
 
   readonly #onNegotiationNeeded = async (): Promise<void> => {
+    // Whatever we changed meanwhile goes into our answer; anything left over, the browser
+    // asks for again once that negotiation is over.
+    if (this.#awaitingOffer) return;
+    await this.#makeOffer();
+  };
+
+  async #makeOffer(): Promise<void> {
     try {
       this.#makingOffer = true;
       await this.#pc.setLocalDescription();
@@ -49,7 +63,7 @@ export class Negotiator {
     } finally {
       this.#makingOffer = false;
     }
-  };
+  }
 
   readonly #onIceCandidate = ({ candidate }: RTCPeerConnectionIceEvent): void => {
     if (this.#closed) return;
@@ -72,6 +86,7 @@ export class Negotiator {
         await pc.setRemoteDescription(description);
         this.#isSettingRemoteAnswerPending = false;
         if (description.type === 'offer') {
+          this.#awaitingOffer = false;
           this.#options.beforeAnswer?.();
           await pc.setLocalDescription();
           const answer = pc.localDescription;
@@ -93,10 +108,12 @@ export class Negotiator {
   /**
    * Offers now, instead of when `negotiationneeded` comes: that event waits for a task of
    * its own, behind whatever the page renders meanwhile (the whole call interface, just
-   * after joining), and a call's first offer is on the path to the first frame.
+   * after joining), and a call's first offer is on the path to the first frame. Resolves
+   * once the offer went out (or failed, which `onError` hears of).
    */
-  offer(): void {
-    void this.#onNegotiationNeeded();
+  offer(): Promise<void> {
+    this.#awaitingOffer = false;
+    return this.#makeOffer();
   }
 
   /** Starts an ICE restart; the offer goes out through `negotiationneeded`. */

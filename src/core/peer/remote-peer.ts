@@ -34,6 +34,8 @@ export interface RemotePeerOptions {
 
 /** How long a connection may stay `disconnected` before we restart ICE instead of waiting. */
 export const DISCONNECTED_RESTART_MS = 2500;
+/** The longest a new track waits for its negotiation to end before the view hears of it. */
+const CHANGE_WAIT_MAX_MS = 250;
 
 /**
  * One RTCPeerConnection to one remote participant. Camera and microphone ride one audio
@@ -60,7 +62,11 @@ export class RemotePeer {
   /** Messages sent before the chat channel opened. */
   #pendingChat: ChatWire[] = [];
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A view update waiting for the negotiation in flight to finish (see `#changedLater`). */
+  #changeTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Resolves once our first offer went out (at once on the answering side). */
+  readonly offered: Promise<void>;
   readonly #cameraBudget: CameraSendBudget;
 
   constructor(options: RemotePeerOptions) {
@@ -71,6 +77,8 @@ export class RemotePeer {
     this.pc = new RTCPeerConnection(options.configuration);
     this.negotiator = new Negotiator(this.pc, {
       polite: options.polite,
+      // Made for a participant who has just joined, before their offer: wait for it.
+      awaitOffer: !options.initiator,
       send: options.send,
       beforeAnswer: () => this.#attachMediaToOffer(),
       onError: options.onError,
@@ -80,12 +88,13 @@ export class RemotePeer {
     this.pc.addEventListener('datachannel', this.#onDataChannel);
     this.pc.addEventListener('signalingstatechange', this.#onSignalingStateChange);
     if (options.initiator) this.#addTransceivers();
+    else this.#addTracksForAnswer();
     // Both sides create it with the same id: no extra round trip to open it.
     this.#chat = this.pc.createDataChannel(CHAT_CHANNEL_LABEL, { negotiated: true, id: CHAT_CHANNEL_ID, ordered: true });
     this.#chat.addEventListener('message', this.#onChatMessage);
     this.#chat.addEventListener('open', this.#onChatOpen);
     if (options.initiator && options.local.screen) void this.setLocalMedia(options.local);
-    if (options.initiator) this.negotiator.offer();
+    this.offered = options.initiator ? this.negotiator.offer() : Promise.resolve();
   }
 
   /** Their camera and microphone, once the first track arrived. */
@@ -172,6 +181,7 @@ export class RemotePeer {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#restartTimer);
+    clearTimeout(this.#changeTimer);
     this.negotiator.dispose();
     this.pc.removeEventListener('track', this.#onTrack);
     this.pc.removeEventListener('connectionstatechange', this.#onConnectionStateChange);
@@ -192,6 +202,17 @@ export class RemotePeer {
     void this.#cameraBudget.apply();
   }
 
+  /**
+   * The answering side, made for the first offer and before applying it: our tracks go on
+   * with `addTrack`, and the offer's camera m-lines take those transceivers (JSEP matches
+   * an m-line to an unused `addTrack` transceiver of its kind). The answer then needs no
+   * `replaceTrack`, which would queue on the connection's operations ahead of it.
+   */
+  #addTracksForAnswer(): void {
+    const { stream, audio, video } = this.#local;
+    for (const track of [audio, video]) if (track) this.pc.addTrack(track, stream);
+  }
+
   /** The answering side: put our tracks on the camera transceivers the remote offer created. */
   #attachMediaToOffer(): void {
     if (this.#mediaAttached) return;
@@ -200,6 +221,8 @@ export class RemotePeer {
     for (const [transceiver, track] of [[audio, this.#local.audio], [video, this.#local.video]] as const) {
       if (!transceiver) continue;
       transceiver.direction = 'sendrecv';
+      // Already there when `#addTracksForAnswer` put it on.
+      if (track && transceiver.sender.track === track) continue;
       transceiver.sender.setStreams(stream);
       if (track) void transceiver.sender.replaceTrack(track);
     }
@@ -239,7 +262,7 @@ export class RemotePeer {
     if (event.transceiver !== cameraAudio && event.transceiver !== cameraVideo) {
       // Any other video is their screen share.
       this.#screenStream = new MediaStream([event.track]);
-      this.#options.onChange();
+      this.#changedLater();
       return;
     }
     // Camera and microphone in one stream we own, replaced (not mutated) when a track
@@ -247,8 +270,34 @@ export class RemotePeer {
     const tracks = this.#stream?.getTracks() ?? [];
     if (tracks.includes(event.track)) return;
     this.#stream = new MediaStream([...tracks, event.track]);
-    this.#options.onChange();
+    this.#changedLater();
   };
+
+  /**
+   * Tells the view about new tracks once the negotiation that brought them is done, in a
+   * task of its own. `track` events fire inside `setRemoteDescription`: a view that builds
+   * a tile there (a second time for the second track) runs before the answer is even
+   * made, on the path to the first frame. No picture can come before the connection is
+   * up, which takes longer than the answer; the tile appears as soon as it matters.
+   */
+  #changedLater(): void {
+    if (this.#changeTimer !== undefined || this.#closed) return;
+    const flush = (): void => {
+      clearTimeout(this.#changeTimer);
+      this.pc.removeEventListener('signalingstatechange', onStable);
+      this.#changeTimer = setTimeout(() => {
+        this.#changeTimer = undefined;
+        if (!this.#closed) this.#options.onChange();
+      });
+    };
+    const onStable = (): void => {
+      if (this.pc.signalingState === 'stable') flush();
+    };
+    if (this.pc.signalingState === 'stable') return flush();
+    this.pc.addEventListener('signalingstatechange', onStable);
+    // A negotiation that never ends still shows what arrived.
+    this.#changeTimer = setTimeout(flush, CHANGE_WAIT_MAX_MS);
+  }
 
   readonly #onConnectionStateChange = (): void => {
     const state = this.pc.connectionState;
