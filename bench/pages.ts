@@ -171,7 +171,7 @@ window.bench = {
     const t0 = Date.now();
     let stop;
     if (kind === 'ours') {
-      // The IIFE bundle leaves no RtcElements global today (terser drops it), so take the Call from a detached element.
+      // The Call that a page's <rtc-call> makes (the element's own), not one made by hand.
       const element = document.createElement('rtc-call');
       element.room = 'preview-' + Math.random();
       const call = element.call;
