@@ -71,6 +71,7 @@ async function startSfu(config: SignalServerConfig, logger: Logger): Promise<Sfu
     urls: config.janusUrls,
     apiSecret: config.janusApiSecret,
     ...(config.janusRoomKey === undefined ? {} : { roomKey: config.janusRoomKey }),
+    ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
     logger,
   });
 }
@@ -138,7 +139,16 @@ async function main(argv: readonly string[]): Promise<void> {
     metrics: () => (signalServer as SignalServer).metrics.registry,
   });
   const server: HttpServer | HttpsServer = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-  const sfu = await startSfu(config, logger);
+  let sfu: SfuBackend | undefined;
+  try {
+    sfu = await startSfu(config, logger);
+  } catch (error) {
+    if (config.redisUrl === undefined) throw error;
+    // With REDIS_URL the SFU's placement lives in Redis: the only thing that can fail here.
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${NAME}: cannot reach Redis at ${redactRedisUrl(config.redisUrl)} (${reason}); is REDIS_URL right, and Redis running?\n`);
+    process.exit(2);
+  }
   try {
     signalServer = await connectSignalServer(server, {
       roomCapacity: config.roomCapacity,

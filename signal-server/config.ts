@@ -212,6 +212,9 @@ export function loadConfig(
   if (settings.janusUrls !== undefined && settings.janusApiSecret === undefined) {
     throw new ConfigError('JANUS_URL is set but JANUS_API_SECRET is not: the signal server talks to Janus with its api_secret');
   }
+  if (settings.janusUrls !== undefined && settings.redisUrl !== undefined && settings.janusRoomKey === undefined) {
+    throw new ConfigError('REDIS_URL and JANUS_URL are set but JANUS_ROOM_KEY is not: processes sharing SFU rooms must derive the same VideoRoom ids and secrets (use one random key everywhere, e.g. openssl rand -base64 32)');
+  }
   if (settings.turnSecret === undefined && settings.turnUrls?.some((url) => /^turns?:/i.test(url))) {
     throw new ConfigError('TURN_URLS lists turn: servers but TURN_SECRET is not set: clients need credentials for them (coturn use-auth-secret)');
   }

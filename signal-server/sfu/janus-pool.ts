@@ -9,12 +9,15 @@
  *   cannot help, the other end no longer exists);
  * - forwarding each live wrapper's events, so the owner listens once, whatever reconnects.
  *
- * Placement is kept in this process's memory: several signal-server processes sharing
- * Janus instances may place one room on different instances (see docs/sfu.md).
+ * Placement is kept in this process's memory, and, given a `placement` store (Redis,
+ * placement.ts), shared by every process using that store: `assign` then reads the room's
+ * instance there, or claims one atomically, so all processes put a room on the same
+ * instance (see docs/sfu.md).
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { JanusVideoRoom, type JanusVideoRoomEvents, type JanusVideoRoomOptions } from './janus-videoroom.js';
+import type { PlacementStore } from './placement.js';
 
 /** Events the pool forwards from its wrappers (their `disconnected` is the pool's own business). */
 export type ForwardedEvents = Omit<JanusVideoRoomEvents, 'disconnected'>;
@@ -38,6 +41,8 @@ export interface JanusPoolOptions {
   minRetryMs?: number;
   /** Default 30 000. */
   maxRetryMs?: number;
+  /** Placement shared with other processes (Redis); closed with the pool. Default: this process's memory only. */
+  placement?: PlacementStore;
   /** How wrappers are made (tests). Default `JanusVideoRoom.connect`. */
   connect?: (options: JanusVideoRoomOptions) => Promise<JanusVideoRoom>;
 }
@@ -72,6 +77,8 @@ export class JanusPool {
   readonly #options: JanusPoolOptions;
   readonly #roomKey: string | Buffer;
   readonly #listeners = new Map<keyof JanusPoolEvents, Set<(detail: never) => void>>();
+  /** `assign`s in flight per room, so concurrent callers share one. */
+  readonly #assigning = new Map<string, Promise<JanusVideoRoom | undefined>>();
   #closed = false;
 
   private constructor(options: JanusPoolOptions) {
@@ -133,10 +140,88 @@ export class JanusPool {
     return target.sfu;
   }
 
+  /** True when placement is shared with other processes (a `placement` store was given). */
+  get shared(): boolean {
+    return this.#options.placement !== undefined;
+  }
+
+  /**
+   * The wrapper for a room, as `place`, but with a shared `placement` store the instance
+   * is the one recorded there (every process agrees): read it, or, when the room is not
+   * placed or its instance is down here, claim the least loaded live one atomically
+   * (another process may win the claim: its choice is taken). Without a store, `place`.
+   * Undefined when no instance is up (or Redis cannot be reached: placement must not diverge).
+   */
+  assign(room: string): Promise<JanusVideoRoom | undefined> {
+    const store = this.#options.placement;
+    if (!store) return Promise.resolve(this.place(room));
+    const local = this.#placement.get(room);
+    if (local?.sfu) return Promise.resolve(local.sfu);
+    let pending = this.#assigning.get(room);
+    if (!pending) {
+      pending = this.#assignShared(store, room).finally(() => this.#assigning.delete(room));
+      this.#assigning.set(room, pending);
+    }
+    return pending;
+  }
+
+  async #assignShared(store: PlacementStore, room: string): Promise<JanusVideoRoom | undefined> {
+    const current = this.#placement.get(room);
+    if (current?.sfu) return current.sfu;
+    if (current) this.#unplace(room);
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const recorded = await store.get(room);
+        const there = recorded === undefined ? undefined : this.#instances.find((instance) => instance.url === recorded);
+        if (there?.sfu) return this.#adopt(room, there, 'room placed on Janus (shared)');
+        const target = this.#leastLoaded();
+        if (!target?.sfu) return undefined;
+        const won = await store.claim(room, target.url, recorded ?? '');
+        const chosen = this.#instances.find((instance) => instance.url === won);
+        if (chosen?.sfu) return this.#adopt(room, chosen, won === target.url ? 'room placed on Janus' : 'room placed on Janus (shared)');
+        // Another process chose an instance that is down here (or unknown): look again.
+      }
+      this.#options.logger.warn({ room }, 'SFU: the processes do not agree on a live Janus for this room');
+      return undefined;
+    } catch (error) {
+      this.#options.logger.warn({ room, reason: error instanceof Error ? error.message : String(error) }, 'SFU: shared placement unreachable');
+      return undefined;
+    }
+  }
+
+  #adopt(room: string, instance: Instance, message: string): JanusVideoRoom | undefined {
+    if (this.#closed || !instance.sfu) return undefined;
+    const known = this.#placement.get(room);
+    if (known?.sfu) return known.sfu;
+    if (known) this.#unplace(room);
+    instance.placed.add(room);
+    this.#placement.set(room, instance);
+    this.#options.logger.info({ room, janus: instance.url }, message);
+    return instance.sfu;
+  }
+
+  /**
+   * This process is done with a room that lives on elsewhere (its last participant here
+   * left): the wrapper forgets it (its watcher leaves), the VideoRoom and the shared
+   * placement stay. Never rejects.
+   */
+  async forget(room: string): Promise<void> {
+    const instance = this.#placement.get(room);
+    this.#unplace(room);
+    await instance?.sfu?.forgetRoom(room).catch((error: unknown) => {
+      this.#options.logger.warn({ err: error, room, janus: instance.url }, 'could not let go of a VideoRoom');
+    });
+  }
+
   /** The room is over: its VideoRoom is destroyed and its placement forgotten. Never rejects. */
   async release(room: string): Promise<void> {
     const instance = this.#placement.get(room);
     this.#unplace(room);
+    if (instance) {
+      await this.#options.placement?.release(room, instance.url).catch((error: unknown) => {
+        this.#options.logger.warn({ room, reason: error instanceof Error ? error.message : String(error) }, 'SFU: could not clear a shared placement');
+      });
+    }
     if (!instance?.sfu) return;
     await instance.sfu.destroyRoom(room).catch((error: unknown) => {
       this.#options.logger.warn({ err: error, room, janus: instance.url }, 'could not destroy a VideoRoom');
@@ -171,6 +256,7 @@ export class JanusPool {
         await sfu?.close().catch(() => {});
       }),
     );
+    await this.#options.placement?.close().catch(() => {});
   }
 
   #emit<K extends keyof JanusPoolEvents>(type: K, detail: JanusPoolEvents[K]): void {
@@ -252,9 +338,18 @@ export class JanusPool {
     for (const room of rooms) this.#unplace(room);
     this.#options.logger.warn({ janus: instance.url, rooms: rooms.length }, 'lost the connection to Janus: moving its rooms');
     this.#emit('down', { url: instance.url });
-    // Placed again one by one, so they spread over what is left.
-    for (const room of rooms) this.place(room);
-    if (rooms.length > 0) this.#emit('moved', { rooms, from: instance.url });
     this.#retry(instance);
+    if (!this.#options.placement) {
+      // Placed again one by one, so they spread over what is left.
+      for (const room of rooms) this.place(room);
+      if (rooms.length > 0) this.#emit('moved', { rooms, from: instance.url });
+      return;
+    }
+    // Shared: each is claimed in place of the dead instance (the first process to claim
+    // chooses; the others take its choice), one after another so they spread.
+    void (async () => {
+      for (const room of rooms) await this.assign(room);
+      if (rooms.length > 0 && !this.#closed) this.#emit('moved', { rooms, from: instance.url });
+    })();
   }
 }

@@ -7,6 +7,8 @@
  * Per call room: one VideoRoom, created on demand. Per participant: one publisher handle
  * (its camera/microphone/screen go up) and one multistream subscriber handle (everyone
  * else's streams come down on one RTCPeerConnection, `update`d as publishers come and go).
+ * With several signal-server processes, each also `watch`es its rooms: one handle per
+ * room that joins as a publisher and never publishes, so it hears every publisher.
  *
  * Room ids and secrets are derived from the room name with an HMAC under `roomKey`: two
  * signal-server processes given the same key agree on both without talking to each other,
@@ -84,6 +86,7 @@ interface VideoRoomHandle extends JanodeEmitter {
   create(params: Record<string, unknown>): Promise<{ room: number; permanent: boolean }>;
   destroy(params: { room: number; secret?: string }): Promise<{ room: number }>;
   exists(params: { room: number }): Promise<{ room: number; exists: boolean }>;
+  joinPublisher(params: Record<string, unknown>): Promise<{ feed: number; publishers: JanodePublisher[] }>;
   joinConfigurePublisher(params: Record<string, unknown>): Promise<{ feed: number; publishers: JanodePublisher[]; jsep?: Jsep }>;
   configure(params: Record<string, unknown>): Promise<{ jsep?: Jsep; streams?: JanusStream[] }>;
   joinSubscriber(params: Record<string, unknown>): Promise<{ jsep?: Jsep; streams?: JanusStream[] }>;
@@ -232,7 +235,14 @@ interface RoomState {
   publishers: Map<string, PublisherInfo>;
   /** Who is talking, so repeated notifications (one per handle in the room) become one event. */
   talking: Map<string, boolean>;
+  /** The room's watcher (see `watch`), once asked for. */
+  watcher?: Promise<VideoRoomHandle>;
+  /** Removes the watcher's janode listeners. */
+  watcherCleanups: (() => void)[];
 }
+
+/** The `display` of a watcher handle: not a participant id (those never hold a `~`), and never publishing. */
+const WATCHER_DISPLAY = '~watcher';
 
 /* ------------------------------------------------------------------ the wrapper */
 
@@ -366,6 +376,103 @@ export class JanusVideoRoom {
     return answer.exists;
   }
 
+  /**
+   * Makes this wrapper hear everything the room's publishers do, whoever's handles they
+   * came through: one handle per room that joins the VideoRoom as a publisher and never
+   * publishes (Janus sends every participant of a room, publishing or not, the `publishers`
+   * list when it joins and the `publishers`, `unpublished`, `leaving` and `talking` events
+   * after). Several signal-server processes share a room this way: each learns of the
+   * publishers of the others. Idempotent; the watcher goes with `forgetRoom`/`destroyRoom`.
+   */
+  async watch(room: string, settings: RoomSettings): Promise<void> {
+    const state = await this.#room(room, settings);
+    if (!state.watcher) {
+      let ready: Promise<VideoRoomHandle> | undefined;
+      ready = (async () => {
+        const handle = await this.#session.attach(VideoRoomPlugin).catch((error) => {
+          throw toJanusError(error, 'attaching a watcher to the VideoRoom failed');
+        });
+        if (this.#rooms.get(room) !== state || state.watcher !== ready) {
+          await handle.detach().catch(() => {});
+          throw new JanusError(`room ${room} was let go while watching it`);
+        }
+        this.#wireWatcher(state, handle);
+        const joined = await handle.joinPublisher({ room: state.id, display: WATCHER_DISPLAY }).catch((error) => {
+          throw toJanusError(error, `watching ${room} failed`);
+        });
+        // Publishers already in the room: the join answer lists them, no event follows.
+        for (const publisher of joined.publishers ?? []) this.#publisherSeen(state, publisher);
+        return handle;
+      })();
+      state.watcher = ready;
+      const attempt = ready;
+      attempt.catch(() => {
+        if (state.watcher === attempt) state.watcher = undefined;
+      });
+    }
+    await state.watcher;
+  }
+
+  /**
+   * This wrapper is done with a room that lives on (its participants on this process have
+   * all left, others elsewhere stay): its watcher leaves and what it knew is forgotten,
+   * the VideoRoom stays. Idempotent.
+   */
+  async forgetRoom(room: string): Promise<void> {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    for (const participant of [...state.participants.values()]) await this.leave(participant.id);
+    if (this.#rooms.get(room) === state) this.#rooms.delete(room);
+    await this.#unwatch(state);
+  }
+
+  async #unwatch(state: RoomState): Promise<void> {
+    const watcher = state.watcher;
+    state.watcher = undefined;
+    state.watcherCleanups.splice(0).forEach((cleanup) => cleanup());
+    const handle = await watcher?.catch(() => undefined);
+    if (handle && !this.#closed) await handle.detach().catch(() => {});
+  }
+
+  /** The watcher's janode events: who publishes, stops, talks; the room's end. */
+  #wireWatcher(room: RoomState, handle: VideoRoomHandle): void {
+    const listen = (event: string, listener: Listener): void => {
+      handle.on(event, listener);
+      room.watcherCleanups.push(() => handle.removeListener(event, listener));
+    };
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_DESTROYED, () => void this.#roomGone(room));
+    this.#listenToPublishers(room, listen);
+  }
+
+  /**
+   * What a handle that joined the room as a publisher hears of the others: who publishes,
+   * stops and talks (every such handle hears it; #publisherSeen/Gone and #talkingSeen
+   * deduplicate). `self`: the handle's own participant, whose talking is reported to it too.
+   */
+  #listenToPublishers(room: RoomState, listen: (event: string, listener: Listener) => void, self?: Participant): void {
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_PUB_LIST, (data: { publishers: JanodePublisher[] }) => {
+      for (const publisher of data.publishers ?? []) this.#publisherSeen(room, publisher);
+    });
+    const gone = (data: { feed?: number }): void => {
+      const entry = [...room.publishers.values()].find((p) => p.feed === data.feed);
+      if (entry) this.#publisherGone(room, entry.participantId);
+    };
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_UNPUBLISHED, gone);
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_LEAVING, gone);
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_KICKED, gone);
+    listen(VideoRoomPlugin.EVENT.VIDEOROOM_TALKING, (data: { feed: number; talking: boolean; audio_level?: number }) => {
+      const entry = [...room.publishers.values()].find((p) => p.feed === data.feed);
+      const participantId = entry?.participantId ?? (self && data.feed === self.feed ? self.id : undefined);
+      if (participantId) this.#talkingSeen(room, participantId, data.talking, data.audio_level);
+    });
+  }
+
+  #talkingSeen(room: RoomState, participantId: string, talking: boolean, level: number | undefined): void {
+    if (room.talking.get(participantId) === talking) return;
+    room.talking.set(participantId, talking);
+    this.#emit('talking', { room: room.name, participantId, talking, ...(level === undefined ? {} : { level }) });
+  }
+
   async #room(name: string, settings: RoomSettings): Promise<RoomState> {
     this.#assertOpen();
     const known = this.#rooms.get(name);
@@ -409,7 +516,7 @@ export class JanusVideoRoom {
       if (janusError.code !== ROOM_EXISTS) throw janusError;
     }
     if (this.#closed) throw new JanusError('closed');
-    const state: RoomState = { name, id, participants: new Map(), publishers: new Map(), talking: new Map() };
+    const state: RoomState = { name, id, participants: new Map(), publishers: new Map(), talking: new Map(), watcherCleanups: [] };
     this.#rooms.set(name, state);
     return state;
   }
@@ -424,6 +531,7 @@ export class JanusVideoRoom {
     const state = this.#rooms.get(room);
     for (const participant of [...(state?.participants.values() ?? [])]) await this.leave(participant.id);
     this.#rooms.delete(room);
+    if (state) await this.#unwatch(state);
     try {
       await this.#control.destroy({ room: this.roomId(room), secret: this.roomSecret(room) });
     } catch (error) {
@@ -660,6 +768,7 @@ export class JanusVideoRoom {
   async close(): Promise<void> {
     if (this.#closed) return;
     for (const participant of [...this.#participants.values()]) await this.leave(participant.id);
+    for (const state of [...this.#rooms.values()]) await this.#unwatch(state);
     this.#closed = true;
     this.#unlisten();
     this.#rooms.clear();
@@ -686,6 +795,7 @@ export class JanusVideoRoom {
     // janode has already detached every handle; drop ours without per-participant events,
     // the owner hears one `disconnected` and moves or ends the rooms.
     for (const participant of this.#participants.values()) participant.cleanups.splice(0).forEach((cleanup) => cleanup());
+    for (const state of this.#rooms.values()) state.watcherCleanups.splice(0).forEach((cleanup) => cleanup());
     this.#participants.clear();
     this.#subscriptionChains.clear();
     this.#rooms.clear();
@@ -778,24 +888,7 @@ export class JanusVideoRoom {
     });
     listen(VideoRoomPlugin.EVENT.VIDEOROOM_DESTROYED, () => void this.#roomGone(room));
     if (target === 'publisher') {
-      // Every publisher handle in the room hears about the others; #publisherSeen/Gone deduplicate.
-      listen(VideoRoomPlugin.EVENT.VIDEOROOM_PUB_LIST, (data: { publishers: JanodePublisher[] }) => {
-        for (const publisher of data.publishers ?? []) this.#publisherSeen(room, publisher);
-      });
-      const gone = (data: { feed?: number }): void => {
-        const entry = [...room.publishers.values()].find((p) => p.feed === data.feed);
-        if (entry) this.#publisherGone(room, entry.participantId);
-      };
-      listen(VideoRoomPlugin.EVENT.VIDEOROOM_UNPUBLISHED, gone);
-      listen(VideoRoomPlugin.EVENT.VIDEOROOM_LEAVING, gone);
-      listen(VideoRoomPlugin.EVENT.VIDEOROOM_KICKED, gone);
-      listen(VideoRoomPlugin.EVENT.VIDEOROOM_TALKING, (data: { feed: number; talking: boolean; audio_level?: number }) => {
-        const entry = [...room.publishers.values()].find((p) => p.feed === data.feed);
-        const participantId = entry?.participantId ?? (data.feed === participant.feed ? participant.id : undefined);
-        if (!participantId || room.talking.get(participantId) === data.talking) return;
-        room.talking.set(participantId, data.talking);
-        this.#emit('talking', { room: room.name, participantId, talking: data.talking, ...(data.audio_level === undefined ? {} : { level: data.audio_level }) });
-      });
+      this.#listenToPublishers(room, listen, participant);
     } else {
       // An offer Janus makes by itself (autoupdate after a publisher left, or a queued update).
       listen(VideoRoomPlugin.EVENT.VIDEOROOM_UPDATED, (data: { jsep?: Jsep; streams?: JanusStream[] }) => {
@@ -816,6 +909,7 @@ export class JanusVideoRoom {
   async #roomGone(room: RoomState): Promise<void> {
     if (this.#rooms.get(room.name) !== room) return;
     this.#rooms.delete(room.name);
+    await this.#unwatch(room);
     await Promise.all([...room.participants.keys()].map((id) => this.leave(id)));
     this.#emit('roomdestroyed', { room: room.name });
   }

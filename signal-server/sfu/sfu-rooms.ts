@@ -10,7 +10,10 @@
  *   leaves), everyone else's subscription is updated and a new `sfu-offer` goes out;
  *   offers Janus makes by itself (a publisher left) go out the same way;
  * - a room whose Janus went down is placed on another and its pages are told
- *   `topology {sfu}` again: they set up both connections from scratch.
+ *   `topology {sfu}` again: they set up both connections from scratch;
+ * - with placement shared between processes (`REDIS_URL`), each process watches each of
+ *   its rooms through one handle of its own (`JanusVideoRoom.watch`), so it hears of the
+ *   publishers of every process, and lets the room go when its last participant here leaves.
  *
  * Nothing here logs an SDP, a candidate or a secret.
  */
@@ -52,6 +55,8 @@ export class SfuRooms implements SfuBackend {
     pool.on('publisherjoined', ({ room, publisher }) => this.#refresh(room, publisher.participantId));
     pool.on('publisherleft', ({ room, participantId }) => {
       this.#started.delete(participantId);
+      // Gone, so not talking (a publisher of another process is not seen leaving otherwise).
+      this.#setTalking(room, participantId, false);
       this.#refresh(room, participantId);
     });
     pool.on('webrtcup', ({ room, participantId, target }) => {
@@ -64,7 +69,9 @@ export class SfuRooms implements SfuBackend {
     });
     pool.on('talking', ({ room, participantId, talking }) => {
       this.#setTalking(room, participantId, talking);
-      this.#sink?.toRoom(room, 'talking', { id: participantId, talking });
+      // With several processes in a room each hears it (watchers): the publisher's own
+      // process tells the room, once; the others only keep it for their newcomers.
+      if (!pool.shared || this.#members.get(participantId) === room) this.#sink?.toRoom(room, 'talking', { id: participantId, talking });
     });
     pool.on('candidate', ({ room, participantId, target, candidate }) => {
       if (this.#members.get(participantId) === room) this.#sink?.toParticipant(participantId, 'sfu-candidate', { target, candidate });
@@ -103,7 +110,7 @@ export class SfuRooms implements SfuBackend {
 
   async publish(room: string, participantId: string, sdp: string, screenMid: string | null): Promise<string> {
     await this.enter(room, participantId);
-    const sfu = this.#sfu(room);
+    const sfu = await this.#sfu(room);
     if (screenMid) this.#screenMids.set(participantId, screenMid);
     else this.#screenMids.delete(participantId);
     let answer: string;
@@ -124,7 +131,7 @@ export class SfuRooms implements SfuBackend {
     this.#assertMember(room, participantId);
     if (!this.#offered.has(participantId)) throw new SfuRequestError('there is no sfu-offer to answer', 'invalid-input');
     try {
-      await this.#sfu(room).start(participantId, sdp);
+      await (await this.#sfu(room)).start(participantId, sdp);
     } catch (error) {
       throw this.#failure(error, 'the subscription could not start', { room, participantId });
     }
@@ -142,7 +149,7 @@ export class SfuRooms implements SfuBackend {
   async layer(room: string, participantId: string, publisherId: string, layer: 0 | 1 | 2): Promise<void> {
     this.#assertMember(room, participantId);
     try {
-      await this.#sfu(room).selectLayer(participantId, publisherId, { substream: layer });
+      await (await this.#sfu(room)).selectLayer(participantId, publisherId, { substream: layer });
     } catch (error) {
       // The wrapper's own refusal (no code from Janus): it does not receive that video.
       if (error instanceof JanusError && error.code === undefined) throw new SfuRequestError(`you receive no video from ${publisherId}`, 'invalid-input');
@@ -161,7 +168,7 @@ export class SfuRooms implements SfuBackend {
   async #restartSubscriber(room: string, participantId: string): Promise<void> {
     this.#assertMember(room, participantId);
     if (!this.#offered.has(participantId)) throw new SfuRequestError('there is no subscription to restart: wait for an sfu-offer', 'invalid-input');
-    const sfu = this.#sfu(room);
+    const sfu = await this.#sfu(room);
     let sdp: string | null;
     try {
       sdp = await sfu.restartSubscriber(participantId);
@@ -190,7 +197,13 @@ export class SfuRooms implements SfuBackend {
     await sfu?.leave(participantId).catch((error: unknown) => {
       this.#logger.warn({ err: error, room, participantId }, 'could not take a participant out of Janus');
     });
-    if (roomEmpty && !this.#rooms.has(room)) await this.#pool.release(room);
+    if (this.#rooms.has(room)) return;
+    if (roomEmpty) await this.#pool.release(room);
+    // Others are left on other processes: this one stops watching the room.
+    else if (this.#pool.shared) {
+      this.#talking.delete(room);
+      await this.#pool.forget(room);
+    }
   }
 
   #setTalking(room: string, participantId: string, talking: boolean): void {
@@ -226,9 +239,24 @@ export class SfuRooms implements SfuBackend {
   }
 
   /** The room's Janus; places the room when it has none. */
-  #sfu(room: string): JanusVideoRoom {
-    const sfu = this.#pool.place(room);
+  async #sfu(room: string): Promise<JanusVideoRoom> {
+    const sfu = await this.#placed(room);
     if (!sfu) throw new SfuRequestError('the SFU is not reachable right now: try again shortly', 'connection-failed');
+    return sfu;
+  }
+
+  /**
+   * The room's Janus, placing the room when it has none (shared placement: where every
+   * process puts it), and, with shared placement, watching the room there so that the
+   * publishers of the other processes are heard of. Undefined when no Janus is up.
+   */
+  async #placed(room: string): Promise<JanusVideoRoom | undefined> {
+    const sfu = await this.#pool.assign(room);
+    if (sfu && this.#pool.shared && this.#rooms.has(room)) {
+      await sfu.watch(room, this.#settings()).catch((error: unknown) => {
+        if (!sfu.closed) this.#logger.warn({ room, reason: error instanceof Error ? error.message : String(error) }, 'SFU: could not watch a room');
+      });
+    }
     return sfu;
   }
 
@@ -251,8 +279,8 @@ export class SfuRooms implements SfuBackend {
    * new streams, dropping who is gone) and sends Janus's offer, if it made one. Never rejects.
    */
   async #subscribe(room: string, participantId: string): Promise<void> {
-    const sfu = this.#pool.place(room);
-    if (!sfu) return;
+    const sfu = await this.#placed(room);
+    if (!sfu || this.#members.get(participantId) !== room) return;
     // Publishers of other processes are only heard of once started; ours count from then.
     const publishers = sfu
       .publishers(room)

@@ -104,6 +104,10 @@ describe('loadConfig', () => {
     configError(() => loadConfig([], { TOPOLOGY: 'sfu' }), /^TOPOLOGY=sfu needs an SFU: set JANUS_URL/);
     configError(() => loadConfig(['--topology', 'auto'], {}), /^TOPOLOGY=auto needs an SFU/);
     configError(() => loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188' }), /^JANUS_URL is set but JANUS_API_SECRET is not/);
+    configError(
+      () => loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 's', REDIS_URL: 'redis://127.0.0.1:6379' }),
+      /^REDIS_URL and JANUS_URL are set but JANUS_ROOM_KEY is not/,
+    );
     configError(() => loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: ' ' }), /JANUS_API_SECRET must not be blank/);
     // JANUS_URL with the mesh topology is allowed (the SFU is connected, rooms stay meshes).
     assert.equal(loadConfig([], { JANUS_URL: 'ws://127.0.0.1:8188', JANUS_API_SECRET: 's' }).topology, 'mesh');

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../../signal-server/logger.js';
 import { JanusPool, type JanusPoolEvents } from '../../signal-server/sfu/janus-pool.js';
+import { MemoryPlacement } from '../../signal-server/sfu/placement.js';
 import type { JanusVideoRoom, JanusVideoRoomEvents, JanusVideoRoomOptions } from '../../signal-server/sfu/janus-videoroom.js';
 
 /** Stands in for a JanusVideoRoom: a load to set, events to fire, destroyed rooms recorded. */
@@ -26,8 +27,12 @@ class FakeRoom {
   fire<K extends keyof JanusVideoRoomEvents>(type: K, detail: JanusVideoRoomEvents[K]): void {
     for (const listener of [...(this.listeners.get(type) ?? [])]) listener(detail);
   }
+  forgotten: string[] = [];
   async destroyRoom(room: string): Promise<void> {
     this.destroyed.push(room);
+  }
+  async forgetRoom(room: string): Promise<void> {
+    this.forgotten.push(room);
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -127,5 +132,44 @@ describe('JanusPool', () => {
     assert.equal(pool.upCount, 1);
     assert.equal(pool.size, 2);
     await pool.close();
+  });
+
+  it('with a shared placement, puts a room where the first process put it, and moves it once when its instance dies', async () => {
+    const placement = new MemoryPlacement();
+    const first = fakeJanus();
+    const second = fakeJanus();
+    const options = { urls: ['ws://a', 'ws://b'], apiSecret: 's', roomKey: 'shared', logger: silentLogger(), minRetryMs: 10_000 };
+    const one = await JanusPool.start({ ...options, placement, connect: first.connect });
+    const two = await JanusPool.start({ ...options, placement, connect: second.connect });
+    assert.equal(one.shared, true);
+    const [a1, b1] = first.made as [FakeRoom, FakeRoom];
+    const [a2, b2] = second.made as [FakeRoom, FakeRoom];
+    // Alone, the second process would choose b for the room (a is busier there).
+    a2.load = { rooms: 1, participants: 5, publishers: 2 };
+    assert.equal(await one.assign('r'), a1 as unknown as JanusVideoRoom);
+    assert.equal(await two.assign('r'), a2 as unknown as JanusVideoRoom, 'the shared choice wins');
+    assert.equal(await placement.get('r'), 'ws://a');
+    // Concurrent first assigns in one process share one claim.
+    const [x, y] = await Promise.all([two.assign('s'), two.assign('s')]);
+    assert.equal(x, y);
+    assert.equal(await placement.get('s'), 'ws://b');
+    // a dies for both: the first to claim moves the room, the other follows.
+    const moved = [record(one, 'moved'), record(two, 'moved')];
+    a1.fire('disconnected', {});
+    a2.fire('disconnected', {});
+    await wait(10);
+    assert.equal(await placement.get('r'), 'ws://b');
+    assert.equal(one.urlOf('r'), 'ws://b');
+    assert.equal(two.urlOf('r'), 'ws://b');
+    assert.deepEqual(moved, [[{ rooms: ['r'], from: 'ws://a' }], [{ rooms: ['r'], from: 'ws://a' }]]);
+    // A process done with a room lets it go without ending it; the end clears the record.
+    await one.forget('r');
+    assert.deepEqual(b1.forgotten, ['r']);
+    assert.equal(await placement.get('r'), 'ws://b');
+    await two.release('r');
+    assert.deepEqual(b2.destroyed, ['r']);
+    assert.equal(await placement.get('r'), undefined);
+    await one.close();
+    await two.close();
   });
 });

@@ -9,19 +9,15 @@
  * except in CI, where that fails.
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { io as connectClient } from 'socket.io-client';
-// @ts-ignore TS7016: janode ships no types; used raw to look at what the server made on Janus
-import Janode from 'janode';
-// @ts-ignore TS7016
-import VideoRoomPlugin from 'janode/plugins/videoroom';
 import { LIMITS, type JoinAnswer, type SfuOffer } from '../../src/protocol/index.js';
 import { JANUS_BROWSER_FLAGS, janusTestsMissing, roomName, until } from '../e2e/janus.js';
-import { launchBrowser, openPage, serveHtml } from '../e2e/harness.js';
+import { launchBrowser, serveHtml } from '../e2e/harness.js';
 import { startSfuSignalServer, type RunningSfuSignalServer } from '../e2e/sfu-harness.js';
 import type { Client } from './helpers.js';
+import { answerOffer, ask, connect, janusHasRoom, publish, sfuPage } from './sfu-clients.js';
 
 const missing = janusTestsMissing('the SFU tests');
 
@@ -39,18 +35,8 @@ interface Person {
 
 const clients: Client[] = [];
 
-async function connect(url: string): Promise<Client> {
-  const client: Client = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true, timeout: 5000 });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => {
-    client.once('connect', resolve);
-    client.once('connect_error', reject);
-  });
-  return client;
-}
-
 async function join(url: string, room: string, name: string): Promise<Person> {
-  const client = await connect(url);
+  const client = await connect(url, clients);
   const person = { client, offers: [], topology: [], relays: [], errors: [], talking: [] } as unknown as Person;
   client.on('sfu-offer', (offer) => person.offers.push(offer));
   client.on('topology', (change) => person.topology.push(change));
@@ -64,83 +50,6 @@ async function join(url: string, room: string, name: string): Promise<Person> {
   return person;
 }
 
-/** Emits with an ack, loosely typed (for garbage payloads). */
-function ask(client: Client, event: string, payload: unknown): Promise<{ ok: boolean; sdp?: string; error?: { code: string; message: string } }> {
-  return (client as unknown as { timeout(ms: number): { emitWithAck(e: string, p: unknown): Promise<never> } }).timeout(10_000).emitWithAck(event, payload);
-}
-
-/**
- * A page with a publisher and a subscriber RTCPeerConnection (`window.pub`, `window.sub`)
- * whose candidates go to the server as `sfu-candidate` through `client`.
- */
-async function sfuPage(browser: Browser, url: string, client: Client): Promise<Page> {
-  const page = await openPage(browser, url);
-  await page.exposeFunction('sendCandidate', (target: 'publisher' | 'subscriber', candidate: unknown) => {
-    client.emit('sfu-candidate', { target, candidate } as never);
-  });
-  await page.evaluate(() => {
-    const w = window as unknown as { pub: RTCPeerConnection; sub: RTCPeerConnection; sendCandidate(t: string, c: unknown): void };
-    w.pub = new RTCPeerConnection();
-    w.sub = new RTCPeerConnection();
-    w.pub.onicecandidate = (event) => w.sendCandidate('publisher', event.candidate ? event.candidate.toJSON() : null);
-    w.sub.onicecandidate = (event) => w.sendCandidate('subscriber', event.candidate ? event.candidate.toJSON() : null);
-    w.sub.ontrack = (event) => {
-      if (event.track.kind !== 'video') return;
-      const video = document.querySelector('video')!;
-      video.srcObject = new MediaStream([event.track]);
-      void video.play().catch(() => {});
-    };
-  });
-  return page;
-}
-
-/** The page publishes its camera (three simulcast layers) and microphone: the offer. */
-function cameraOffer(page: Page): Promise<string> {
-  return page.evaluate(async () => {
-    const pc = (window as unknown as { pub: RTCPeerConnection }).pub;
-    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
-    // A loud tone rather than the fake microphone's quiet beeps, so Janus hears someone talking.
-    const audio = new AudioContext();
-    const tone = audio.createOscillator();
-    const destination = audio.createMediaStreamDestination();
-    tone.connect(destination);
-    tone.start();
-    const voice = destination.stream.getAudioTracks()[0]!;
-    stream.addTrack(voice);
-    pc.addTransceiver(voice, { direction: 'sendonly', streams: [stream] });
-    pc.addTransceiver(stream.getVideoTracks()[0]!, {
-      direction: 'sendonly',
-      streams: [stream],
-      sendEncodings: [
-        { rid: 'h', maxBitrate: 800_000 },
-        { rid: 'm', maxBitrate: 300_000, scaleResolutionDownBy: 2 },
-        { rid: 'l', maxBitrate: 100_000, scaleResolutionDownBy: 4 },
-      ],
-    });
-    await pc.setLocalDescription();
-    return pc.localDescription!.sdp;
-  });
-}
-
-async function publish(person: Person, page: Page): Promise<void> {
-  const offer = await cameraOffer(page);
-  const answer = await ask(person.client, 'sfu-publish', { sdp: offer });
-  assert.equal(answer.ok, true, JSON.stringify(answer));
-  await page.evaluate((sdp) => (window as unknown as { pub: RTCPeerConnection }).pub.setRemoteDescription({ type: 'answer', sdp }), answer.sdp!);
-}
-
-/** Answers an `sfu-offer` on the page's subscriber connection and sends the answer. */
-async function answerOffer(person: Person, page: Page, offer: SfuOffer): Promise<void> {
-  const sdp = await page.evaluate(async (offerSdp) => {
-    const pc = (window as unknown as { sub: RTCPeerConnection }).sub;
-    await pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
-    await pc.setLocalDescription();
-    return pc.localDescription!.sdp;
-  }, offer.sdp);
-  const ack = await ask(person.client, 'sfu-answer', { sdp });
-  assert.equal(ack.ok, true, JSON.stringify(ack));
-}
-
 /** Video frames decoded on the page's subscriber connection so far. */
 function framesDecoded(page: Page): Promise<number> {
   return page.evaluate(async () => {
@@ -150,19 +59,6 @@ function framesDecoded(page: Page): Promise<number> {
     });
     return decoded;
   });
-}
-
-/** Whether Janus at `url` has the VideoRoom for `room` (ids derived from the room key, as the wrapper does). */
-async function janusHasRoom(url: string, apiSecret: string, roomKey: string, room: string): Promise<boolean> {
-  const id = createHmac('sha256', Buffer.from(roomKey)).update(`room-id:${room}`).digest().readUIntBE(0, 6);
-  const connection = await Janode.connect({ address: { url, apisecret: apiSecret }, retry_time_secs: 1, max_retries: 1 });
-  try {
-    const session = await connection.create();
-    const handle = await session.attach(VideoRoomPlugin);
-    return (await handle.exists({ room: id })).exists as boolean;
-  } finally {
-    await connection.close().catch(() => {});
-  }
 }
 
 describe('SFU rooms through the signal server (real Janus)', { skip: missing }, () => {
@@ -196,16 +92,16 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       assert.equal(alice.answer.topology, 'sfu');
       assert.equal(bob.answer.topology, 'sfu');
 
-      const pageA = await sfuPage(browser, site.url, alice.client);
-      const pageB = await sfuPage(browser, site.url, bob.client);
+      const pageA = await sfuPage(browser, site.url, alice.client, { showVideo: true });
+      const pageB = await sfuPage(browser, site.url, bob.client, { showVideo: true });
       // Bob publishes nothing: he still gets a subscription once Alice publishes.
-      await publish(alice, pageA);
+      await publish(alice.client, pageA);
       const offer = await until(() => bob.offers.find((o) => o.streams.some((s) => s.participant === alice.id)), 15_000, () => 'no sfu-offer naming Alice at Bob');
       const kinds = offer.streams.filter((s) => s.participant === alice.id).map((s) => s.kind).sort();
       assert.deepEqual(kinds, ['audio', 'video']);
       assert.ok(offer.streams.every((s) => s.screen === false));
       for (const stream of offer.streams) assert.match(offer.sdp, new RegExp(`a=mid:${stream.mid}\\r?\\n`));
-      await answerOffer(bob, pageB, offer);
+      await answerOffer(bob.client, pageB, offer);
 
       const first = await until(async () => (await framesDecoded(pageB)) || null, 20_000, () => `no video at Bob; Janus log:\n${sfu.janus[0]!.log().split('\n').slice(-20).join('\n')}`);
       await until(async () => (await framesDecoded(pageB)) >= first + 10, 10_000, () => 'frames stopped');
@@ -239,7 +135,7 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
         () => `no offer with Alice's screen at Bob: ${JSON.stringify(bob.offers.slice(offersBefore).map((o) => o.streams))}`,
       );
       assert.deepEqual(withScreen.streams.filter((s) => s.participant === alice.id).map((s) => `${s.kind}${s.screen ? '+screen' : ''}`).sort(), ['audio', 'video', 'video+screen']);
-      await answerOffer(bob, pageB, withScreen);
+      await answerOffer(bob.client, pageB, withScreen);
 
       // Who is talking comes from Janus's audio levels (the fake microphone beeps).
       await until(() => bob.talking.find((t) => (t as { id: string }).id === alice.id), 20_000, () => 'no talking event for Alice');
@@ -257,7 +153,7 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       assert.equal((await alice.client.emitWithAck('leave')).ok, true);
       const later = await until(() => bob.offers.slice(before).at(-1), 10_000, () => 'no new offer after Alice left');
       assert.ok(!later.streams.some((s) => s.participant === alice.id), JSON.stringify(later.streams));
-      await answerOffer(bob, pageB, later);
+      await answerOffer(bob.client, pageB, later);
       await pageA.context().close();
       await pageB.context().close();
     });
@@ -266,11 +162,11 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       const room = roomName('restart');
       const alice = await join(sfu.url, room, 'Alice');
       const bob = await join(sfu.url, room, 'Bob');
-      const pageA = await sfuPage(browser, site.url, alice.client);
-      const pageB = await sfuPage(browser, site.url, bob.client);
-      await publish(alice, pageA);
+      const pageA = await sfuPage(browser, site.url, alice.client, { showVideo: true });
+      const pageB = await sfuPage(browser, site.url, bob.client, { showVideo: true });
+      await publish(alice.client, pageA);
       const offer = await until(() => bob.offers.find((o) => o.streams.some((s) => s.participant === alice.id && s.kind === 'video')), 15_000, () => 'no sfu-offer naming Alice at Bob');
-      await answerOffer(bob, pageB, offer);
+      await answerOffer(bob.client, pageB, offer);
       await until(async () => (await framesDecoded(pageB)) || null, 20_000, () => 'no video at Bob before the restart');
       await until(async () => (await pageB.evaluate(() => (window as unknown as { sub: RTCPeerConnection }).sub.connectionState)) === 'connected', 10_000, () => 'Bob’s subscriber is not connected');
 
@@ -286,7 +182,7 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
         offer.streams.map((s) => `${s.participant}:${s.kind}`).sort(),
         'the same streams',
       );
-      await answerOffer(bob, pageB, restarted);
+      await answerOffer(bob.client, pageB, restarted);
       // The page's answer took new credentials too, and media flows on the restarted ICE.
       assert.notEqual(ufrag(await localSdp()), answerUfrag, 'the page answered with new credentials');
       await until(async () => (await pageB.evaluate(() => (window as unknown as { sub: RTCPeerConnection }).sub.connectionState)) === 'connected', 10_000, () => 'Bob’s subscriber did not reconnect');
@@ -320,12 +216,12 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
 
     it('answers a resumed participant of an SFU room with the topology again', async () => {
       const room = roomName('resume');
-      const client = await connect(sfu.url);
+      const client = await connect(sfu.url, clients);
       const key = randomBytes(24).toString('base64url');
       const first = (await client.emitWithAck('join', { room, name: 'Ada', session: { key } })) as Extract<JoinAnswer, { ok: true }>;
       assert.equal(first.topology, 'sfu');
       client.disconnect(); // dropped, not left: within the grace it can come back as itself
-      const again = await connect(sfu.url);
+      const again = await connect(sfu.url, clients);
       const back = (await again.emitWithAck('join', { room, name: 'Ada', session: { key, id: first.selfId } })) as Extract<JoinAnswer, { ok: true }>;
       assert.equal(back.resumed, true);
       assert.equal(back.selfId, first.selfId);
@@ -336,7 +232,7 @@ describe('SFU rooms through the signal server (real Janus)', { skip: missing }, 
       const room = roomName('garbage');
       const alice = await join(sfu.url, room, 'Alice');
       const bob = await join(sfu.url, room, 'Bob');
-      const stranger = await connect(sfu.url);
+      const stranger = await connect(sfu.url, clients);
       const cases: [Client, string, unknown][] = [
         [stranger, 'sfu-publish', { sdp: 'v=0' }], // not joined
         [alice.client, 'sfu-publish', { sdp: 5 }],
