@@ -69,6 +69,10 @@ export function createEventDispatcher(options: EventDispatcherOptions): (socket:
       // Relays have a byte budget of their own (see `relayRateLimit`): a file transfer
       // neither eats the signaling budget nor gets the connection cut off.
       if (relayLimit && !relayBudgetOf(socket, relayLimit).take(relaySize(payload))) {
+        // A page's relays ask for an ack and back off when refused; a sender that asks for
+        // none does not listen, and its overflow is flooding like any other event's: one
+        // notice a second, then cut off.
+        if (!ack && limiter) return onRateLimited(socket, limiter, limiter.drop(), event, undefined, REFUSALS.relayRateLimited);
         metrics.rejections.inc({ reason: 'rate-limited' });
         const error = { code: 'rate-limited' as const, message: REFUSALS.relayRateLimited };
         if (ack) ack({ ok: false, error });
@@ -127,6 +131,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): (socket:
     verdict: Exclude<EventVerdict, 'allow'>,
     event: string,
     ack: AckCallback | undefined,
+    message: string = REFUSALS.rateLimited,
   ): void {
     metrics.rejections.inc({ reason: 'rate-limited' });
     const participantId = socket.data.participantId;
@@ -137,7 +142,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): (socket:
       return;
     }
     if (limiter.dropped === 1) logger.warn({ participantId, event: printableEventName(event) }, 'connection rate limited');
-    const error = { code: 'rate-limited' as const, message: REFUSALS.rateLimited };
+    const error = { code: 'rate-limited' as const, message };
     if (ack) ack({ ok: false, error });
     else if (verdict === 'drop-and-notify') socket.emit('rtc-error', { ...error, event: printableEventName(event) });
   }

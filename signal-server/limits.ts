@@ -139,6 +139,11 @@ export class EventRateLimiter {
   /** Decides about one incoming event. */
   check(): EventVerdict {
     if (this.#events.take()) return 'allow';
+    return this.drop();
+  }
+
+  /** Counts an event dropped for another reason (a relay beyond its byte budget) as this limiter's own drops. */
+  drop(): Exclude<EventVerdict, 'allow'> {
     this.#dropped++;
     this.#abuse ??= this.#newAbuseBucket();
     if (!this.#abuse.take()) return 'disconnect';

@@ -223,6 +223,30 @@ describe('signal server: relay budget', () => {
   });
 });
 
+describe('signal server: relay flood', () => {
+  it('counts relays beyond the byte rate sent without an ack as flooding: one notice a second, then cut off', async (t) => {
+    const server = await startServer(t, {
+      eventRateLimit: { burst: 5, perSecond: 1, abuseThreshold: 10 },
+      relayRateLimit: { burstBytes: 10_000, bytesPerSecond: 1, minMessageBytes: 1000 },
+    });
+    const [mallory, bob] = await Promise.all([connect(t, server), connect(t, server)]);
+    await joinOk(mallory, { room: 'r', name: 'M' });
+    const bobId = (await joinOk(bob, { room: 'r', name: 'B' })).selfId;
+    const errors = collect(mallory, 'rtc-error');
+    const relays = collect(bob, 'relay');
+    // The budget holds ten: the next five are dropped with one notice, not five.
+    for (let i = 0; i < 15; i++) emitRaw(mallory, 'relay', { to: bobId, channel: 'chat', data: `m${i}` });
+    await flush(mallory, bob);
+    assert.equal(relays.length, 10);
+    assert.deepEqual(errors, [{ code: 'rate-limited', message: REFUSALS.relayRateLimited, event: 'relay' }]);
+    // Going on is flooding: cut off.
+    const cut = disconnected(mallory);
+    for (let i = 0; i < 20; i++) emitRaw(mallory, 'relay', { to: bobId, channel: 'chat', data: 'more' });
+    assert.equal(await cut, 'io server disconnect');
+    assert.ok(bob.connected, 'the others stay');
+  });
+});
+
 describe('signal server: connection rate limit', () => {
   function websocketStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number | undefined; body: string }> {
     return withTimeout(
