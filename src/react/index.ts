@@ -59,22 +59,6 @@ export type {
   RtcRemoteVideoElement,
 };
 
-// `@lit/react` sets a prop as a property when the class's prototype has it. Lit adds the
-// reactive properties' accessors (`static properties`) when a class is finalized, which
-// `customElements.define` does; when another copy of the library defined the tags first,
-// these classes never were, so finalize them here (`observedAttributes` does it).
-const ELEMENTS = [
-  RtcCallElement,
-  RtcChatElement,
-  RtcControlsElement,
-  RtcDevicePickerElement,
-  RtcLocalVideoElement,
-  RtcParticipantGridElement,
-  RtcPrejoinElement,
-  RtcRemoteVideoElement,
-];
-for (const element of ELEMENTS) void element.observedAttributes;
-
 /** The events of `<rtc-call>`, as React props. */
 const callEvents = {
   onRtcStateChange: 'rtc-state-change' as EventName<RtcStateChangeEvent>,

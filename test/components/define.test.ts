@@ -1,4 +1,5 @@
 import { expect } from '@open-wc/testing';
+import { LitElement } from 'lit';
 import '../../src/index.js';
 import { defineElement } from '../../src/components/shared/define.js';
 import { RtcCall } from '../../src/components/call/call.js';
@@ -37,5 +38,22 @@ describe('guarded definitions', () => {
     }
     expect(errors).to.deep.equal([]);
     expect(customElements.get('rtc-call')).to.equal(RtcCall);
+  });
+
+  it('gives a skipped second copy its properties all the same (what @lit/react looks for)', () => {
+    class First extends HTMLElement {}
+    class SecondCopy extends LitElement {
+      static override properties = { room: {} };
+    }
+    customElements.define('rtc-define-test', First);
+    const original = console.warn;
+    console.warn = () => {};
+    try {
+      defineElement('rtc-define-test', SecondCopy);
+    } finally {
+      console.warn = original;
+    }
+    expect(customElements.get('rtc-define-test')).to.equal(First);
+    expect(Object.getOwnPropertyDescriptor(SecondCopy.prototype, 'room')?.set).to.be.a('function');
   });
 });

@@ -6,6 +6,10 @@ export function defineElement(tag: string, element: CustomElementConstructor): v
   if (customElements.get(tag)) {
     if (customElements.get(tag) !== element) {
       console.warn(`rtc-elements: <${tag}> is already defined (the library was loaded twice); keeping the first definition.`);
+      // Lit gives a class its property accessors when it is finalized, which `define`
+      // would have done (it reads `observedAttributes`). Done here, this copy's class still
+      // shows its properties: `@lit/react` sets a prop as a property only when it does.
+      void (element as { observedAttributes?: unknown }).observedAttributes;
     }
     return;
   }
