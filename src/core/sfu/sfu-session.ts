@@ -98,17 +98,21 @@ export class SfuSession {
   #restartAttempts = 0;
   #closed = false;
 
+  /** Aborted on close: takes every listener on both connections off at once. */
+  readonly #listening = new AbortController();
+
   constructor(options: SfuSessionOptions) {
     this.#options = options;
     this.#local = options.local;
     this.publisher = new RTCPeerConnection(options.configuration);
     this.subscriber = new RTCPeerConnection(options.configuration);
-    this.publisher.addEventListener('icecandidate', this.#onPublisherCandidate);
-    this.publisher.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
-    this.publisher.addEventListener('connectionstatechange', this.#onPublisherState);
-    this.subscriber.addEventListener('icecandidate', this.#onSubscriberCandidate);
-    this.subscriber.addEventListener('connectionstatechange', this.#onSubscriberState);
-    this.subscriber.addEventListener('track', this.#onTrack);
+    const { signal } = this.#listening;
+    this.publisher.addEventListener('icecandidate', this.#onPublisherCandidate, { signal });
+    this.publisher.addEventListener('negotiationneeded', this.#onNegotiationNeeded, { signal });
+    this.publisher.addEventListener('connectionstatechange', this.#onPublisherState, { signal });
+    this.subscriber.addEventListener('icecandidate', this.#onSubscriberCandidate, { signal });
+    this.subscriber.addEventListener('connectionstatechange', this.#onSubscriberState, { signal });
+    this.subscriber.addEventListener('track', this.#onTrack, { signal });
     // The microphone transceiver always exists (even without a track: unmuting later
     // then needs no renegotiation); the camera's only with a camera.
     this.#audio = this.publisher.addTransceiver(this.#local.audio ?? 'audio', { direction: 'sendonly', streams: [this.#local.stream] });
@@ -224,12 +228,7 @@ export class SfuSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.publisher.removeEventListener('icecandidate', this.#onPublisherCandidate);
-    this.publisher.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
-    this.publisher.removeEventListener('connectionstatechange', this.#onPublisherState);
-    this.subscriber.removeEventListener('icecandidate', this.#onSubscriberCandidate);
-    this.subscriber.removeEventListener('connectionstatechange', this.#onSubscriberState);
-    this.subscriber.removeEventListener('track', this.#onTrack);
+    this.#listening.abort();
     this.#clearRestartTimer();
     for (const { stream } of this.#received.values()) for (const track of stream?.getTracks() ?? []) track.removeEventListener('unmute', this.#onUnmute);
     this.publisher.close();
