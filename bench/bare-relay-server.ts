@@ -17,11 +17,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Server } from 'socket.io';
-import type WebSocket from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { LIMITS } from '../src/protocol/index.js';
 
 /**
@@ -74,9 +73,6 @@ function socketIoRelay(): void {
 
 /** The same relay on bare `ws`, speaking socket.io's wire protocol by hand. */
 function rawWsRelay(): void {
-  // The ws that engine.io itself uses (8.x), not the older one at the top of node_modules.
-  const requireFromEngine = createRequire(createRequire(import.meta.url).resolve('engine.io'));
-  const WebSocketServer = (requireFromEngine('ws') as typeof WebSocket).Server;
   interface Peer {
     ws: WebSocket;
     sid: string;

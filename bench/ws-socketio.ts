@@ -18,13 +18,9 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Socket as TcpSocket } from 'node:net';
-import type WebSocket from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 
-// The ws that engine.io itself uses (8.x), as the bare relays do.
-const requireFromEngine = createRequire(createRequire(import.meta.url).resolve('engine.io'));
-const WebSocketServer = (requireFromEngine('ws') as typeof WebSocket).Server;
 
 type Listener = (...args: unknown[]) => void;
 type AllowRequest = (request: IncomingMessage, callback: (error: unknown, ok: boolean) => void) => void;

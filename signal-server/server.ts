@@ -1,6 +1,7 @@
 /**
- * The signal server: socket.io on an existing http(s) server, relaying WebRTC
- * signaling between the participants of a room. It trusts nothing a client sends:
+ * The signal server: socket.io on an existing http(s) server (on its own websocket engine,
+ * ws-engine.ts, instead of engine.io), relaying WebRTC signaling between the participants
+ * of a room. It trusts nothing a client sends:
  * every payload is validated and rebuilt, ids are made here, and a refusal goes back
  * to the sender only.
  *
@@ -46,7 +47,6 @@ import {
   type EventRateLimit,
 } from './limits.js';
 import { silentLogger, type Logger } from './logger.js';
-import { releaseUpgradeRequests } from './engine-memory.js';
 import { createMetrics, type SignalMetrics } from './metrics.js';
 import { participantChannel, roomChannel } from './channels.js';
 import { createParticipants } from './participants.js';
@@ -56,6 +56,7 @@ import { createSfuEvents } from './sfu-events.js';
 import type { SfuBackend } from './sfu/types.js';
 import { shutDown } from './shutdown.js';
 import { createRefuse, REFUSALS, type SignalIo, type SignalSocket } from './signal-socket.js';
+import { WsEngine } from './ws-engine.js';
 
 // Parts of the server's interface that live with the code using them.
 export { HANDSHAKE_REFUSALS, normalizeOrigin, originPolicy } from './handshake.js';
@@ -158,8 +159,7 @@ export interface SignalServerOptions {
 export interface SignalServer {
   /**
    * The socket.io server, for inspection and tests. Its sockets do not keep their upgrade
-   * request (`socket.request` is null, `socket.handshake` has no headers): see
-   * engine-memory.ts.
+   * request (`socket.handshake` has no headers, url or query): see ws-engine.ts.
    */
   readonly io: SignalIo;
   /** Who is in which room: the store (a `MemoryRoomStore` unless `options.store` was given). */
@@ -219,7 +219,9 @@ export const ENGINE_OPTIONS = {
 
 /**
  * Attaches a signal server to an http(s) server. The http server keeps serving its own
- * routes; socket.io takes the requests under its path.
+ * routes; socket.io takes the requests under its path (websocket upgrades; long-polling
+ * requests are answered 400 "Transport unknown", as engine.io answers a transport it does
+ * not offer).
  */
 export function createSignalServer(
   httpServer: HttpServer | HttpsServer,
@@ -266,15 +268,19 @@ export function createSignalServer(
       ? undefined
       : new ConnectionRateLimiter(options.connectionRateLimit ?? DEFAULT_CONNECTION_RATE_LIMIT);
 
-  const io: SignalIo = new Server(httpServer, {
-    ...(options.path === undefined ? {} : { path: options.path }),
+  const io: SignalIo = new Server({
     ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     ...ENGINE_OPTIONS,
-    cors: {
-      origin: options.allowedOrigins === undefined ? true : (origin, callback) => callback(null, isAllowed(origin)),
-      methods: ['GET', 'POST'],
-    },
-    // Called for handshakes only (requests without a session id), polling and websocket alike.
+  });
+  // socket.io on our own engine (ws-engine.ts), not engine.io: websocket only, a fraction
+  // of engine.io's weight per connection.
+  const engine = new WsEngine(httpServer, {
+    path: `${(options.path ?? '/socket.io').replace(/\/$/, '')}/`,
+    pingInterval: ENGINE_OPTIONS.pingInterval,
+    pingTimeout: ENGINE_OPTIONS.pingTimeout,
+    maxPayload: ENGINE_OPTIONS.maxHttpBufferSize,
+    // Called once per handshake, before the upgrade (and for long-polling requests, which
+    // are refused after it: the refusals keep their own status).
     allowRequest: (request, callback) => {
       const refusal = admitHandshake(request);
       if (refusal === undefined) return callback(null, true);
@@ -282,8 +288,9 @@ export function createSignalServer(
       callback(refusal.message, false);
     },
   });
-  // Read once, in `allowRequest`: not worth ~1.5 KB per connection for its whole life.
-  releaseUpgradeRequests(io.engine);
+  io.bind(engine as unknown as Parameters<SignalIo['bind']>[0]);
+  // As if attached: `io.close()` closes the http server too.
+  io.httpServer = httpServer;
 
   const metrics = createMetrics(
     {
