@@ -35,8 +35,9 @@ export interface WsEngineOptions {
 /** How long an upgrade to another path may stay unanswered before it is closed (engine.io's `destroyUpgradeTimeout`). */
 const FOREIGN_UPGRADE_TIMEOUT_MS = 1000;
 
-/** engine.io's answer to a transport it does not offer. */
+/** engine.io's answers to a transport it does not offer, and to another protocol version. */
 const TRANSPORT_UNKNOWN = JSON.stringify({ code: 0, message: 'Transport unknown' });
+const UNSUPPORTED_PROTOCOL_VERSION = JSON.stringify({ code: 5, message: 'Unsupported protocol version' });
 
 type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 type ConnectionListener = (connection: WsConnection) => void;
@@ -114,14 +115,14 @@ export class WsEngine {
     // Not a closure here: it would keep this call's scope (the request among it) alive for
     // as long as the socket lives.
     socket.on('error', destroySocket);
-    const query = new URLSearchParams((request.url ?? '').slice((request.url ?? '').indexOf('?') + 1));
+    const url = request.url ?? '';
+    const query = new URLSearchParams(url.slice(url.indexOf('?') + 1));
+    if (query.get('EIO') !== '4') return endUpgrade(socket, 400, UNSUPPORTED_PROTOCOL_VERSION);
     // A session id means an upgrade from long polling, which never started here.
-    const refusal =
-      query.get('EIO') !== '4' ? 'Unsupported protocol version' : query.get('transport') !== 'websocket' || query.has('sid') ? 'Transport unknown' : undefined;
-    if (refusal !== undefined) return void endUpgrade(socket, 400, JSON.stringify({ code: refusal === 'Transport unknown' ? 0 : 5, message: refusal }));
+    if (query.get('transport') !== 'websocket' || query.has('sid')) return endUpgrade(socket, 400, TRANSPORT_UNKNOWN);
     this.opts.allowRequest(request, (_error, ok) => {
       // A refusing `allowRequest` has answered on the socket itself.
-      if (!ok) return void (socket.writable ? endUpgrade(socket, 403, '') : socket.destroy());
+      if (!ok) return socket.writable ? endUpgrade(socket, 403, '') : void socket.destroy();
       if (socket.destroyed) return;
       this.#wss.handleUpgrade(request, socket, head, (ws) => this.#open(ws, request));
     });

@@ -112,13 +112,18 @@ describe('signal server: its websocket engine', () => {
     assert.equal(await app.text(), 'app');
   });
 
-  it('refuses an upgrade allowRequest refuses, and ends a stray upgrade to another path', async (t) => {
+  it('refuses an upgrade allowRequest refuses, another protocol version or a polling session, and ends a stray upgrade to another path', async (t) => {
     const refused = await startEngine(t, false);
     const ws = new WebSocket(`ws://${refused.url}/socket.io/?EIO=4&transport=websocket`);
     const status = await new Promise<number>((resolve) => ws.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
     assert.equal(status, 403);
 
     const { url } = await startEngine(t);
+    for (const query of ['EIO=3&transport=websocket', 'EIO=4&transport=websocket&sid=abc']) {
+      const old = new WebSocket(`ws://${url}/socket.io/?${query}`);
+      const refusedStatus = await new Promise<number>((resolve) => old.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)));
+      assert.equal(refusedStatus, 400, query);
+    }
     const [host, port] = url.split(':');
     const socket = tcpConnect(Number(port), host);
     t.after(() => socket.destroy());
