@@ -21,7 +21,6 @@ import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node
 import type { Socket as TcpSocket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-
 type Listener = (...args: unknown[]) => void;
 type AllowRequest = (request: IncomingMessage, callback: (error: unknown, ok: boolean) => void) => void;
 
