@@ -23,6 +23,28 @@ type Handler = (socket: SignalSocket, payload: unknown, ack: AckCallback | undef
 export function createRoomMessages(options: RoomMessagesOptions): { onSignal: Handler; onUpdate: Handler; onRelay: Handler } {
   const { io, rooms, metrics, refuse } = options;
 
+  /**
+   * Whether `to` is someone else in the sender's room and online; otherwise the sender is
+   * refused (a participant in its disconnect grace is in the room but unreachable).
+   */
+  async function canReach(
+    socket: SignalSocket,
+    event: 'signal' | 'relay',
+    senderId: string,
+    room: string,
+    to: string,
+    ack: AckCallback | undefined,
+  ): Promise<boolean> {
+    if (to === senderId) {
+      refuse(socket, event, 'invalid-input', REFUSALS.signalSelf, ack);
+      return false;
+    }
+    const [targetRoom, online] = await Promise.all([rooms.roomOf(to), rooms.isOnline(to)]);
+    if (targetRoom === room && online) return true;
+    refuse(socket, event, 'invalid-input', REFUSALS.notInRoom, ack);
+    return false;
+  }
+
   async function onSignal(socket: SignalSocket, payload: unknown, ack: AckCallback | undefined): Promise<void> {
     const { participantId: senderId, room } = socket.data;
     if (senderId === undefined || room === undefined) return refuse(socket, 'signal', 'invalid-input', REFUSALS.notJoined, ack);
@@ -30,10 +52,7 @@ export function createRoomMessages(options: RoomMessagesOptions): { onSignal: Ha
     if (!request.ok) return refuse(socket, 'signal', 'invalid-input', request.reason, ack);
 
     const { to, data } = request.value;
-    if (to === senderId) return refuse(socket, 'signal', 'invalid-input', REFUSALS.signalSelf, ack);
-    // A participant in its disconnect grace is in the room but unreachable: refused.
-    const [targetRoom, online] = await Promise.all([rooms.roomOf(to), rooms.isOnline(to)]);
-    if (targetRoom !== room || !online) return refuse(socket, 'signal', 'invalid-input', REFUSALS.notInRoom, ack);
+    if (!(await canReach(socket, 'signal', senderId, room, to, ack))) return;
     // Wherever the target is connected, this process or another.
     io.to(participantChannel(to)).emit('signal', { from: senderId, data });
     metrics.relayed.inc({ event: 'signal' });
@@ -66,9 +85,7 @@ export function createRoomMessages(options: RoomMessagesOptions): { onSignal: Ha
     const request = validateRelay(payload);
     if (!request.ok) return refuse(socket, 'relay', 'invalid-input', request.reason, ack);
     const { to, channel, data, binary, close } = request.value;
-    if (to === senderId) return refuse(socket, 'relay', 'invalid-input', REFUSALS.signalSelf, ack);
-    const [targetRoom, online] = await Promise.all([rooms.roomOf(to), rooms.isOnline(to)]);
-    if (targetRoom !== room || !online) return refuse(socket, 'relay', 'invalid-input', REFUSALS.notInRoom, ack);
+    if (!(await canReach(socket, 'relay', senderId, room, to, ack))) return;
     io.to(participantChannel(to)).emit('relay', {
       from: senderId,
       channel,

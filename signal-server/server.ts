@@ -204,9 +204,9 @@ export const PING_TIMEOUT_MS = 4000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
- * The socket.io and engine.io options of every signal server, apart from the path, the
- * adapter, CORS and the handshake check. Exported for the load bench's bare relay
- * (bench/bare-relay-server.ts), which runs with the same ones.
+ * The heartbeat, size and connect-timeout options of every signal server, in engine.io's
+ * and socket.io's names. Exported for the load bench's bare relay
+ * (bench/bare-relay-server.ts), which gives them to socket.io on engine.io.
  */
 export const ENGINE_OPTIONS = {
   maxHttpBufferSize: LIMITS.maxFrameBytes,
@@ -268,9 +268,10 @@ export function createSignalServer(
       ? undefined
       : new ConnectionRateLimiter(options.connectionRateLimit ?? DEFAULT_CONNECTION_RATE_LIMIT);
 
+  // Of ENGINE_OPTIONS, socket.io itself takes the connect timeout; the engine the rest.
   const io: SignalIo = new Server({
     ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
-    ...ENGINE_OPTIONS,
+    connectTimeout: ENGINE_OPTIONS.connectTimeout,
   });
   // socket.io on our own engine (ws-engine.ts), not engine.io: websocket only, a fraction
   // of engine.io's weight per connection.
